@@ -1,0 +1,152 @@
+"""The ``govbrief`` command: a thin Typer layer over ``rag``.
+
+Heavy imports (chromadb, torch, openai) happen inside commands, never here: ``--help`` is instant.
+Every ``GovbriefError`` becomes one red line and its exit code in ``main``; ``--debug`` shows
+tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from cli import render
+
+app = typer.Typer(
+    name="govbrief",
+    help="Ask questions about Chinese county government work reports, with cited answers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+STATE = {"debug": False}
+
+
+def load_settings(model: str | None = None, base_url: str | None = None):
+    """Settings from env and config file, with command-line overrides applied."""
+    from rag.settings import Settings
+
+    settings = Settings()
+    if model:
+        settings.llm.model = model
+    if base_url:
+        settings.llm.base_url = base_url
+    return settings
+
+
+def make_engine(settings):
+    """Build the pipeline; tests replace this to inject fakes."""
+    from rag.engine import Engine
+
+    return Engine(settings)
+
+
+@app.callback()
+def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+    STATE["debug"] = debug
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove chunks of files that no longer exist.")] = False,
+) -> None:
+    """Clean, chunk and embed reports into the Chroma index (incremental)."""
+    from rag.indexer import index_paths
+
+    settings = load_settings()
+    engine = make_engine(settings)
+    report = render.run_index(console, lambda on_event: index_paths(
+        paths or [Path("seeds")], engine.store, lambda: engine.embedder, prune=prune, on_event=on_event))
+    render.index_summary(console, report, settings)
+    if report.failed:
+        for failure in report.failed:
+            err.print(f"[red]error:[/red] {failure.error}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese.")],
+    county: Annotated[list[str] | None, typer.Option("--county", "-c", help="Limit to this county (repeatable).")] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Chunks to retrieve.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print answer, citations, chunks and timings as JSON.")] = False,
+    model: Annotated[str | None, typer.Option("--model", help="LLM model (local: qwen2.5-coder-1.5b or qwen2.5-coder-0.5b).")] = None,
+) -> None:
+    """Answer one question from the indexed reports, with citations."""
+    settings = load_settings(model)
+    engine = make_engine(settings)
+    try:
+        if as_json:
+            result = engine.ask(question, counties=county, k=k)
+            print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            render.ask(console, engine, question, counties=county, k=k)
+    finally:
+        engine.close()
+
+
+@app.command("list")
+def list_documents() -> None:
+    """Show the indexed documents: county, type, years, chunk counts, embedding model."""
+    settings = load_settings()
+    engine = make_engine(settings)
+    render.documents(console, engine.store.documents(), settings)
+
+
+@app.command()
+def inspect(
+    file: Annotated[Path, typer.Argument(help="A report file.")],
+    full: Annotated[bool, typer.Option("--full", help="Print the whole cleaned text.")] = False,
+) -> None:
+    """Show a file's cleaned text, metadata, what cleaning removed, and its chunks."""
+    from rag.chunking import chunk_document
+    from rag.ingest import load_document
+
+    settings = load_settings()
+    doc = load_document(file)
+    chunks = chunk_document(doc.text, doc.content_hash[:12], settings.chunking.max_chars, settings.chunking.overlap_chars)
+    render.inspect(console, doc, chunks, full=full)
+
+
+def main() -> None:
+    """Console-script entry point: one red line per user-facing error, tracebacks only with --debug."""
+    import click
+
+    from rag.errors import GovbriefError
+
+    try:
+        app(standalone_mode=False)
+    except GovbriefError as exc:
+        if STATE["debug"]:
+            err.print_exception()
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("[yellow]aborted[/yellow]")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]: the next run completes any unfinished work.")
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line unless debugging
+        if STATE["debug"]:
+            raise
+        err.print(f"[red]internal error:[/red] {exc.__class__.__name__}: {exc} (run with --debug for details)",
+                  highlight=False)
+        sys.exit(70)
+
+
+if __name__ == "__main__":
+    main()

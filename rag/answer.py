@@ -1,0 +1,328 @@
+"""Answer a question: retrieve, pick the evidence sentences, decide in code whether the
+documents answer at all, prompt the LLM with labelled passages, and check its citations.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from rag.errors import InputError
+from rag.llm import ChatClient
+from rag.prompts import CANNOT_ANSWER, render
+from rag.retrieval import Retriever
+from rag.settings import Settings
+from rag.store import StoredChunk
+from rag.text import STOPWORDS, _jieba, keyword_tokens, normalize, numbers, split_sentences, years
+
+LIST_QUESTION = re.compile(r"哪些|哪几|几项|几个方面|几大|主要任务|重点任务|重点工作|列举|包括什么|有什么举措")
+
+
+@dataclass
+class Passage:
+    """A numbered piece of evidence sent to the LLM: selected sentences of one chunk."""
+
+    n: int
+    chunk: StoredChunk
+    text: str
+
+    def render(self) -> str:
+        """``[n]〔county｜document｜heading〕text`` as the prompt shows it."""
+        return f"[{self.n}]{label(self.chunk)}{self.text}"
+
+
+@dataclass
+class Citation:
+    """A cited passage: where it comes from and the quoted sentences."""
+
+    n: int
+    chunk_id: str
+    file: str
+    county: str
+    heading: str
+    text: str
+
+
+@dataclass
+class Answer:
+    """The result of ``answer_question``; ``to_dict`` is the ``ask --json`` shape."""
+
+    question: str
+    answer: str
+    refused: bool
+    scope: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[StoredChunk] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # answer sentences removed for unsupported numbers
+    reason: str = ""  # why the tool refused, when it did
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: answer, citations, ranked chunks with scores, timings."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "refused": self.refused,
+            "reason": self.reason,
+            "scope": self.scope,
+            "citations": [asdict(c) for c in self.citations],
+            "retrieved": [
+                {"rank": i + 1, "chunk_id": c.id, "file": c.file, "county": c.county, "heading": c.heading,
+                 "score": c.score, "text": c.text}
+                for i, c in enumerate(self.retrieved)
+            ],
+            "dropped": self.dropped,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def label(chunk: StoredChunk) -> str:
+    """〔county｜document type｜heading〕: the model needs to know where a sentence sits."""
+    heading_parts = chunk.heading.split(" > ") if chunk.heading else []
+    # The top heading carries the year context (一、2023年工作回顾); the leaf says the topic.
+    heading = " > ".join(dict.fromkeys([heading_parts[0], heading_parts[-1]])) if heading_parts else chunk.meta.get("title", "")
+    parts = [chunk.county or "?", chunk.meta.get("doc_type", ""), heading]
+    return "〔" + "｜".join(p for p in parts if p) + "〕"
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence selection and the in-code answerability check
+
+
+def content_terms(question: str, counties: list[str]) -> list[str]:
+    """The words that say *what* is asked: no county names, years, question words."""
+    names = set(counties) | {c[:-1] for c in counties if len(c) > 2}
+    terms = []
+    for tok in _jieba().cut(question):
+        tok = tok.strip()
+        if not tok or tok in STOPWORDS or tok in names or re.fullmatch(r"[\d.]+|20\d{2}年?|[^\w]+", tok):
+            continue
+        if any(tok in n or n in tok for n in names):
+            continue
+        terms.append(tok)
+    return terms
+
+
+def term_coverage(terms: list[str], text: str) -> float:
+    """Share of the terms found in ``text``; a long term missing whole counts half if its parts occur."""
+    if not terms:
+        return 1.0
+    flat = normalize(text)
+    score = 0.0
+    for term in terms:
+        t = normalize(term)
+        if t in flat:
+            score += 1
+        elif len(t) >= 3:
+            pairs = [t[i : i + 2] for i in range(len(t) - 1)]
+            score += 0.5 * sum(p in flat for p in pairs) / len(pairs)
+    return score / len(terms)
+
+
+def select_evidence(question: str, hits: list[StoredChunk], budget: int) -> list[Passage]:
+    """Pick the sentences that carry the answer, keep them in document order per chunk."""
+    query = set(keyword_tokens(question))
+    if not hits or not query:
+        return [Passage(i + 1, c, c.text[:budget]) for i, c in enumerate(hits[:1])]
+    units: list[tuple[float, int, int, str]] = []  # (score, hit rank, position, sentence)
+    doc_freq: dict[str, int] = {}
+    split = [split_sentences(h.text) for h in hits]
+    for sentences in split:
+        for s in sentences:
+            for tok in set(keyword_tokens(s)) & query:
+                doc_freq[tok] = doc_freq.get(tok, 0) + 1
+    total = sum(len(s) for s in split) or 1
+    for rank, sentences in enumerate(split):
+        heading_tokens = set(keyword_tokens(hits[rank].heading))
+        for pos, sentence in enumerate(sentences):
+            tokens = set(keyword_tokens(sentence))
+            matched = (tokens | heading_tokens) & query
+            # Rarer query words weigh more; higher-ranked chunks break ties.
+            score = sum(math.log(1 + total / doc_freq.get(t, 1)) for t in matched)
+            if numbers(sentence):
+                score *= 1.15
+            units.append((score - 0.01 * rank, rank, pos, sentence))
+    chosen: dict[int, list[tuple[int, str]]] = {}
+    used = 0
+    for score, rank, pos, sentence in sorted(units, key=lambda u: -u[0]):
+        if score <= 0 or (used and used + len(sentence) > budget):
+            continue
+        chosen.setdefault(rank, []).append((pos, sentence))
+        used += len(sentence)
+    passages = []
+    for rank in sorted(chosen):
+        sentences = [s for _, s in sorted(chosen[rank])]
+        passages.append(Passage(len(passages) + 1, hits[rank], "".join(sentences)))
+    return passages
+
+
+def section_outline(hits: list[StoredChunk], corpus: list[StoredChunk]) -> str:
+    """For list questions: the sub-headings of the top hit's section, in document order."""
+    for hit in hits:
+        parts = hit.heading.split(" > ") if hit.heading else []
+        if not parts:
+            continue
+        top = parts[0]
+        children = []
+        for c in corpus:
+            if c.meta.get("source") != hit.meta.get("source"):
+                continue
+            cparts = c.heading.split(" > ") if c.heading else []
+            if len(cparts) > 1 and cparts[0] == top and cparts[1] not in children:
+                children.append(cparts[1])
+        if len(children) >= 2:
+            return f"{top}下设：" + "；".join(children)
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Checking what the model said
+
+
+_CITE = re.compile(r"[\[【](\d+(?:\s*[,，、]\s*\d+)*)[\]】]")
+
+
+def cited_numbers(text: str) -> list[int]:
+    """Passage numbers cited as [1], [1,2] or 【1】."""
+    return [int(n) for group in _CITE.findall(text) for n in re.split(r"[,，、\s]+", group) if n]
+
+
+def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str, list[Passage], list[str]]:
+    """Keep sentences whose numbers appear in the evidence; return (text, cited passages, dropped).
+
+    Numbers the question itself contains (years, counts) need no support. Cited ids that do
+    not exist are ignored; a passage holding a number the answer uses is cited even if the
+    model forgot to say so.
+    """
+    by_n = {p.n: p for p in passages}
+    question_numbers = set(numbers(question))
+    kept, dropped, cited = [], [], []
+    for sentence in re.split(r"(?<=[。！？；\n])", text):
+        if not sentence.strip():
+            continue
+        bare = _CITE.sub("", sentence)
+        claimed = [n for n in cited_numbers(sentence) if n in by_n]
+        supported = True
+        for num in numbers(bare):
+            if num in question_numbers:
+                continue
+            holders = [p.n for p in passages if num in numbers(p.text)]
+            if not holders:
+                supported = False
+                break
+            if not set(holders) & set(claimed):
+                claimed.append(holders[0])
+        if supported:
+            kept.append(sentence)
+            cited.extend(claimed)
+        else:
+            dropped.append(bare.strip())
+    answer = "".join(kept).strip()
+    order = list(dict.fromkeys(cited))
+    return answer, [by_n[n] for n in order], dropped
+
+
+def is_refusal(text: str) -> bool:
+    """The model (or we) said the documents do not answer."""
+    return CANNOT_ANSWER in text or "未提及" in text or "没有提到" in text or "无法回答" in text
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def answer_question(
+    question: str,
+    retriever: Retriever,
+    llm: ChatClient,
+    settings: Settings,
+    *,
+    counties: list[str] | None = None,
+    k: int | None = None,
+    on_token: Callable[[str], None] | None = None,
+) -> Answer:
+    """The one code path behind ``ask``, ``chat`` and ``eval``."""
+    question = " ".join(question.split())
+    if not question:
+        raise InputError("the question is empty.")
+    if len(question) > settings.max_question_chars:
+        raise InputError(
+            f"the question is {len(question)} characters long; the limit is {settings.max_question_chars}. "
+            "Ask one concise question."
+        )
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    found = retriever.retrieve(question, k=k, counties=counties)
+    timings["retrieve"] = time.perf_counter() - t0
+    result = Answer(question=question, answer="", refused=True, scope=found.scope, retrieved=found.hits, timings=timings)
+
+    def refuse(reason: str, what: str = "") -> Answer:
+        result.answer = f"{CANNOT_ANSWER}{what}。"
+        result.reason = reason
+        return result
+
+    if found.unknown_places and not found.scope:
+        places = "、".join(found.unknown_places)
+        return refuse(f"{places} is not in the index", f"{places}的相关内容")
+    if not found.hits:
+        return refuse("nothing retrieved")
+
+    budget = settings.retrieval.context_chars * (2 if len(found.scope) > 1 else 1)
+    is_list = bool(LIST_QUESTION.search(question))
+    passages = select_evidence(question, found.hits, budget)
+    if is_list:
+        outline = section_outline(found.hits, retriever.corpus)
+        if outline:
+            passages.insert(0, Passage(0, found.hits[0], outline))
+            for i, p in enumerate(passages):
+                p.n = i + 1
+    result.passages = passages
+
+    evidence = " ".join(p.text + " " + p.chunk.heading for p in passages)
+    coverage = term_coverage(content_terms(question, found.scope), evidence)
+    asked_years = set(years(question))
+    known_years = set(years(evidence))
+    for p in passages:
+        known_years |= {p.chunk.meta.get("year_under_review"), p.chunk.meta.get("plan_year")}
+    missing_years = sorted(y for y in asked_years if y not in known_years)
+    if missing_years:
+        return refuse(f"no passage covers {missing_years}", "")
+    if coverage < settings.retrieval.min_coverage:
+        return refuse(f"evidence covers {coverage:.0%} of the question's key terms")
+
+    messages = [
+        {"role": "system", "content": render("answer_system")},
+        {"role": "user", "content": render("answer_user", passages="\n".join(p.render() for p in passages),
+                                           question=question)},
+    ]
+    t1 = time.perf_counter()
+    first: list[float] = []
+
+    def tap(piece: str) -> None:
+        if not first:
+            first.append(time.perf_counter() - t1)
+        if on_token:
+            on_token(piece)
+
+    raw = llm.complete(messages, on_token=tap)
+    timings["first_token"] = first[0] if first else time.perf_counter() - t1
+    timings["generate"] = time.perf_counter() - t1
+    timings["total"] = time.perf_counter() - t0
+
+    if is_refusal(raw) and not any(n not in numbers(question) for n in numbers(_CITE.sub("", raw))):
+        return refuse("the model found no answer in the evidence")
+    text, cited, dropped = check_answer(raw.strip(), passages, question)
+    result.dropped = dropped
+    if not text or is_refusal(text) and not cited:
+        return refuse("every claim in the answer lacked support in the evidence")
+    if not cited:
+        cited = passages[:1]
+    result.answer = text
+    result.refused = False
+    result.citations = [
+        Citation(p.n, p.chunk.id, p.chunk.file, p.chunk.county, p.chunk.heading, p.text) for p in cited
+    ]
+    return result

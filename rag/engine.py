@@ -1,0 +1,68 @@
+"""Wires settings into the store, embedder, retriever and LLM, each created on first use.
+
+One ``Engine`` per process loads each model once; ``ask``, ``chat`` and ``eval`` share it.
+Tests pass fakes for ``embedder`` and ``llm``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rag.answer import Answer, answer_question
+from rag.embeddings import Embedder, SentenceTransformerEmbedder
+from rag.llm import ChatClient, OpenAIChat
+from rag.retrieval import Retriever
+from rag.settings import Settings
+from rag.store import ChunkStore
+
+
+class Engine:
+    """Lazily built pipeline components for one set of settings."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, llm: ChatClient | None = None):
+        self.settings = settings
+        self.store = ChunkStore(settings)
+        self._embedder = embedder
+        self._llm = llm
+        self._retriever: Retriever | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model (loaded on first use)."""
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(self.settings.embedding, self.settings.cache_dir)
+        return self._embedder
+
+    @property
+    def llm(self) -> ChatClient:
+        """The chat client; for the local model this starts the server in the background."""
+        if self._llm is None:
+            self._llm = OpenAIChat(self.settings.llm, self.settings.cache_dir)
+        return self._llm
+
+    @property
+    def retriever(self) -> Retriever:
+        """Hybrid retriever over the store."""
+        if self._retriever is None:
+            self._retriever = Retriever(self.store, self.embedder, self.settings.retrieval)
+        return self._retriever
+
+    def warm_up(self) -> None:
+        """Start the local LLM server and check the index, so the first question is not slow."""
+        start = getattr(self.llm, "start", None)
+        if start:
+            start()
+        self.store.collection()
+
+    def ask(self, question: str, *, counties: list[str] | None = None, k: int | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer one question with citations (see ``rag.answer``)."""
+        self.warm_up()  # the server loads its model while we embed and retrieve
+        return answer_question(question, self.retriever, self.llm, self.settings, counties=counties, k=k,
+                               on_token=on_token)
+
+    def close(self) -> None:
+        """Stop anything we started (the local LLM server)."""
+        close = getattr(self._llm, "close", None)
+        if close:
+            close()

@@ -1,0 +1,119 @@
+"""Incremental indexing: unchanged files embed nothing, changed files are replaced in place."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.chunking import chunk_document
+from rag.embeddings import Embedder
+from rag.errors import InputError
+from rag.ingest import Document, iter_report_files, load_document
+from rag.store import ChunkStore
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    file: str
+    status: str  # indexed | unchanged | failed
+    chunks: int = 0
+    removed: int = 0
+    county: str = ""
+    error: str = ""
+
+
+@dataclass
+class IndexReport:
+    """Summary of an index run."""
+
+    files: list[FileResult] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files that could not be indexed."""
+        return [f for f in self.files if f.status == "failed"]
+
+
+def chunk_metadata(doc: Document, source: str, chunk) -> dict:
+    """Chroma metadata for a chunk: document facts plus position and keyword tokens."""
+    from rag.text import keyword_tokens
+
+    meta = {k: v for k, v in doc.meta.to_dict().items() if v not in (None, "")}
+    meta.update(
+        source=source,
+        file=doc.name,
+        doc_hash=doc.content_hash,
+        index=chunk.index,
+        heading=chunk.heading,
+        # Tokenised once here so keyword retrieval never re-runs jieba over the corpus.
+        tokens=" ".join(keyword_tokens(chunk.labelled_text(doc.meta.county))),
+    )
+    return meta
+
+
+def index_paths(
+    paths: list[Path],
+    store: ChunkStore,
+    embedder_factory: Callable[[], Embedder],
+    *,
+    prune: bool = False,
+    on_event: Callable[[str, dict], None] = lambda event, data: None,
+) -> IndexReport:
+    """Index every supported file under ``paths``; bad files are reported, not fatal.
+
+    ``on_event`` receives ("file", {...}), ("embedded", {"n": ...}) for progress display.
+    The embedder is created only if some file actually needs embedding.
+    """
+    started = time.perf_counter()
+    report = IndexReport()
+    files = iter_report_files(paths)
+    settings = store.settings
+    embedder: Embedder | None = None
+    on_event("start", {"files": len(files)})
+    for path in files:
+        source = str(path.resolve())
+        on_event("file", {"file": path.name})
+        try:
+            doc = load_document(path)
+            chunks = chunk_document(
+                doc.text, doc.content_hash[:12], settings.chunking.max_chars, settings.chunking.overlap_chars
+            )
+            if store.is_current(source, doc.content_hash, len(chunks)):
+                report.files.append(FileResult(path.name, "unchanged", len(chunks), county=doc.meta.county))
+                on_event("done", {"file": path.name, "chunks": len(chunks), "status": "unchanged"})
+                continue
+            if embedder is None:
+                on_event("loading", {"model": settings.embedding.model})
+                embedder = embedder_factory()
+            texts = [c.labelled_text(doc.meta.county) for c in chunks]
+            vectors: list[list[float]] = []
+            batch = settings.embedding.batch_size
+            for start in range(0, len(texts), batch):
+                vectors.extend(embedder.embed_documents(texts[start : start + batch]))
+                report.embedded += len(texts[start : start + batch])
+                on_event("embedded", {"n": len(texts[start : start + batch])})
+            removed = store.put_document(
+                source,
+                doc.content_hash,
+                ids=[c.id for c in chunks],
+                texts=[c.text for c in chunks],
+                metas=[chunk_metadata(doc, source, c) for c in chunks],
+                vectors=vectors,
+                doc_meta=doc.meta.to_dict(),
+            )
+            report.files.append(FileResult(path.name, "indexed", len(chunks), removed, county=doc.meta.county))
+            on_event("done", {"file": path.name, "chunks": len(chunks), "status": "indexed"})
+        except InputError as exc:
+            report.files.append(FileResult(path.name, "failed", error=str(exc)))
+            on_event("done", {"file": path.name, "chunks": 0, "status": "failed"})
+    if prune:
+        report.pruned = store.prune()
+    report.seconds = time.perf_counter() - started
+    return report

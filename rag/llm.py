@@ -1,0 +1,192 @@
+"""Every LLM call goes through the ``openai`` client, local or remote.
+
+Locally we start llama-cpp-python's OpenAI-compatible server on 127.0.0.1 with the bundled
+Qwen2.5-Coder GGUF and stop it when the process ends, so one code path serves both.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from rag.errors import LLMError, ModelError
+from rag.settings import LOCAL_MODELS, LLMSettings
+
+
+class ChatClient(Protocol):
+    """The narrow interface the pipelines use; tests pass a fake with queued replies."""
+
+    model: str
+
+    def complete(self, messages: list[dict], *, max_tokens: int | None = None,
+                 on_token: Callable[[str], None] | None = None, response_format: dict | None = None) -> str: ...
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalServer:
+    """A llama.cpp server child process for one bundled model, started once per process."""
+
+    def __init__(self, settings: LLMSettings, cache_dir: Path):
+        if settings.model not in LOCAL_MODELS:
+            raise ModelError(
+                f"unknown local model {settings.model!r}: use one of {', '.join(LOCAL_MODELS)}, "
+                "or set GOVBRIEF_LLM__BASE_URL to use a remote endpoint."
+            )
+        self.settings = settings
+        self.cache_dir = cache_dir
+        self.process: subprocess.Popen | None = None
+        self.base_url = ""
+        self.log_path = cache_dir / "llama-server.log"
+
+    def start(self) -> str:
+        """Start the server (non-blocking); returns its base URL. Call ``wait`` before use."""
+        if self.process is not None:
+            return self.base_url
+        from rag.weights import materialize_gguf
+
+        model_path = materialize_gguf(LOCAL_MODELS[self.settings.model], self.cache_dir / "models")
+        port = _free_port()
+        threads = self.settings.threads or os.cpu_count() or 2
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(model_path), "--host", "127.0.0.1", "--port", str(port),
+            "--n_ctx", str(self.settings.context_size), "--n_threads", str(threads),
+            "--n_threads_batch", str(threads), "--n_batch", "512",
+        ]
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "wb")  # noqa: SIM115 - the child owns it for its lifetime
+        self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                        start_new_session=True)
+        atexit.register(self.stop)
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        return self.base_url
+
+    def wait(self) -> None:
+        """Block until the server answers, or raise with the tail of its log."""
+        deadline = time.monotonic() + self.settings.start_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                tail = self.log_path.read_text("utf-8", "replace")[-400:].strip().splitlines()[-1:]
+                raise ModelError(f"the local LLM server exited ({' '.join(tail)}); see {self.log_path}.")
+            try:
+                with urllib.request.urlopen(self.base_url + "/models", timeout=1) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise ModelError(f"the local LLM server did not start in {self.settings.start_timeout:.0f} s; see {self.log_path}.")
+
+    def stop(self) -> None:
+        """Terminate the server (its whole process group)."""
+        if self.process and self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)
+                self.process.wait(timeout=5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        self.process = None
+
+
+class OpenAIChat:
+    """Chat completions through the ``openai`` package, with errors turned into one clear line."""
+
+    def __init__(self, settings: LLMSettings, cache_dir: Path):
+        self.settings = settings
+        self.model = settings.model
+        self.server = LocalServer(settings, cache_dir) if settings.is_local else None
+        self._client = None
+
+    def start(self) -> None:
+        """Begin starting the local server early, so it loads while we retrieve."""
+        if self.server:
+            self.server.start()
+
+    @property
+    def client(self):
+        """The openai client, created (and the local server awaited) on first use."""
+        if self._client is None:
+            from openai import OpenAI
+
+            base_url = self.settings.base_url
+            if self.server:
+                base_url = self.server.start()
+                self.server.wait()
+            self._client = OpenAI(base_url=base_url, api_key=self.settings.api_key.get_secret_value(),
+                                  timeout=self.settings.timeout, max_retries=0)
+        return self._client
+
+    @property
+    def endpoint(self) -> str:
+        """Where requests go, for messages (never includes the key)."""
+        return self.settings.base_url or "the local llama.cpp server"
+
+    def complete(self, messages: list[dict], *, max_tokens: int | None = None,
+                 on_token: Callable[[str], None] | None = None, response_format: dict | None = None) -> str:
+        """One chat completion; streams to ``on_token`` when given. Returns the full text."""
+        import openai
+
+        kwargs = dict(model=self.model, messages=messages, temperature=self.settings.temperature,
+                      max_tokens=max_tokens or self.settings.max_tokens)
+        if response_format:
+            kwargs["response_format"] = response_format
+        try:
+            if on_token is None:
+                resp = self.client.chat.completions.create(**kwargs)
+                if not getattr(resp, "choices", None):
+                    raise LLMError(f"{self.endpoint} answered without choices: is it an OpenAI-compatible endpoint?")
+                text = resp.choices[0].message.content
+            else:
+                text = "".join(self._stream(kwargs, on_token))
+        except openai.APITimeoutError:
+            raise LLMError(f"{self.endpoint} timed out after {self.settings.timeout:.0f} s: "
+                           "raise GOVBRIEF_LLM__TIMEOUT or use a faster model.") from None
+        except openai.APIConnectionError:
+            raise LLMError(f"cannot reach the LLM endpoint {self.endpoint}: is it running? "
+                           "Check GOVBRIEF_LLM__BASE_URL.") from None
+        except openai.AuthenticationError:
+            raise LLMError(f"{self.endpoint} rejected the API key: check GOVBRIEF_LLM__API_KEY.") from None
+        except openai.APIStatusError as exc:
+            raise LLMError(f"{self.endpoint} answered HTTP {exc.status_code}: {_short(exc.message)}") from None
+        except (json.JSONDecodeError, openai.APIResponseValidationError, AttributeError, TypeError) as exc:
+            raise LLMError(f"{self.endpoint} answered something that is not a chat completion ({exc.__class__.__name__}).") from None
+        if not isinstance(text, str) or not text.strip():
+            raise LLMError(f"{self.endpoint} returned an empty answer.")
+        return text
+
+    def _stream(self, kwargs: dict, on_token: Callable[[str], None]) -> Iterator[str]:
+        for event in self.client.chat.completions.create(stream=True, **kwargs):
+            if not getattr(event, "choices", None):
+                continue
+            piece = event.choices[0].delta.content or ""
+            if piece:
+                on_token(piece)
+                yield piece
+
+    def close(self) -> None:
+        """Stop the local server, if we started one."""
+        if self.server:
+            self.server.stop()
+
+
+def _short(message: str, limit: int = 160) -> str:
+    message = " ".join(str(message).split())
+    return message if len(message) <= limit else message[:limit] + "…"

@@ -1,0 +1,120 @@
+"""Hybrid retrieval: county routing, jieba+BM25 beside embeddings, reciprocal-rank fusion."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.embeddings import Embedder
+from rag.settings import RetrievalSettings
+from rag.store import ChunkStore, StoredChunk
+from rag.text import keyword_tokens
+
+RRF_K = 60
+# Characters that make an X县/X市/X区 in a question a generic word (全县, 城市, 地区, 社区 …)
+# rather than a place name.
+_GENERIC_PLACE_CHARS = set("全各本该我城地社园景郊市县省新老辖年月日个座等区镇乡村超门")
+
+
+@dataclass
+class Retrieval:
+    """Ranked chunks plus how the question was scoped."""
+
+    hits: list[StoredChunk]
+    scope: list[str] = field(default_factory=list)  # counties retrieval was limited to
+    unknown_places: list[str] = field(default_factory=list)  # places asked about but not indexed
+
+
+class Retriever:
+    """Retrieves from one ChunkStore; the corpus (for BM25 and routing) is read once."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder | None, settings: RetrievalSettings):
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self._corpus: list[StoredChunk] | None = None
+
+    @property
+    def corpus(self) -> list[StoredChunk]:
+        """Every chunk in the index, loaded on first use."""
+        if self._corpus is None:
+            self._corpus = self.store.all_chunks()
+        return self._corpus
+
+    def counties(self) -> dict[str, str]:
+        """Names a question may use for an indexed county -> the canonical county name."""
+        names: dict[str, str] = {}
+        for chunk in self.corpus:
+            county = chunk.county
+            if county:
+                names[county] = county
+                short = county[:-1]
+                if len(short) >= 2 and county[-1] in "县市区旗":
+                    names.setdefault(short, county)
+        return names
+
+    def route(self, question: str) -> tuple[list[str], list[str]]:
+        """(indexed counties the question names, in order; place names that are not indexed)."""
+        known = self.counties()
+        found: list[str] = []
+        for name in sorted(known, key=len, reverse=True):
+            if name in question and known[name] not in found:
+                found.append(known[name])
+        found.sort(key=lambda c: min(question.find(n) for n, canon in known.items() if canon == c and n in question))
+        unknown = []
+        for m in re.finditer(r"[县市区旗]", question):
+            i = m.start()
+            candidates = [question[max(0, i - n) : i + 1] for n in (2, 3)]
+            if any(c in known or c[:-1] in known for c in candidates):
+                continue
+            name = question[max(0, i - 2) : i + 1]
+            if len(name) == 3 and re.fullmatch(r"[\u4e00-\u9fff]{3}", name) and not set(name[:-1]) & _GENERIC_PLACE_CHARS:
+                unknown.append(name)
+        return found, unknown
+
+    def retrieve(self, question: str, k: int | None = None, counties: list[str] | None = None) -> Retrieval:
+        """Top-k chunks for the question, scoped to the named (or given) counties."""
+        k = k or self.settings.k
+        routed, unknown = self.route(question)
+        scope = counties or routed
+        if unknown and not scope:
+            return Retrieval(hits=[], scope=[], unknown_places=unknown)
+        if len(scope) > 1:
+            # Cross-county questions: each county gets its own top-k, interleaved, so one
+            # county's wording cannot crowd the other out.
+            per_county = [self.retrieve(question, k, [county]).hits for county in scope]
+            hits = [h for group in zip(*per_county) for h in group]
+            hits += [h for group in per_county for h in group[len(min(per_county, key=len)):]]
+            return Retrieval(hits=hits, scope=scope, unknown_places=unknown)
+        pool = [c for c in self.corpus if not scope or c.county in scope]
+        if not pool:
+            return Retrieval(hits=[], scope=scope, unknown_places=unknown)
+
+        rankings: list[tuple[float, list[str]]] = [(self.settings.keyword_weight, self._bm25(question, pool))]
+        if self.embedder is not None and self.settings.dense_weight > 0:
+            where = {"county": scope[0]} if scope else None
+            dense = self.store.query(self.embedder.embed_query(question), self.settings.candidates, where=where)
+            rankings.append((self.settings.dense_weight, [c.id for c in dense]))
+
+        fused: dict[str, float] = {}
+        for weight, ids in rankings:
+            for rank, chunk_id in enumerate(ids):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
+        by_id = {c.id: c for c in pool}
+        ranked = sorted((cid for cid in fused if cid in by_id), key=lambda cid: -fused[cid])
+        hits = []
+        for cid in ranked[:k]:
+            chunk = by_id[cid]
+            hits.append(StoredChunk(chunk.id, chunk.text, chunk.meta, score=round(fused[cid], 5)))
+        return Retrieval(hits=hits, scope=scope, unknown_places=unknown)
+
+    def _bm25(self, question: str, pool: list[StoredChunk]) -> list[str]:
+        from rank_bm25 import BM25Okapi
+
+        query = keyword_tokens(question)
+        if not query:
+            return []
+        bm25 = BM25Okapi([c.meta.get("tokens", "").split() or ["∅"] for c in pool])
+        scores = bm25.get_scores(query)
+        order = sorted(range(len(pool)), key=lambda i: -scores[i])
+        return [pool[i].id for i in order[: self.settings.candidates] if scores[i] > 0]

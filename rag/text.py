@@ -1,0 +1,60 @@
+"""Text utilities shared by retrieval, answering and evals: normalisation, numbers, keywords."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Question words and glue that say nothing about *what* is asked.
+STOPWORDS = set(
+    "的 了 是 在 和 与 及 或 等 中 对 为 把 被 将 从 到 由 以 于 上 下 有 无 不 也 都 就 而 并 其 "
+    "多少 什么 哪些 哪个 哪里 如何 怎么 怎样 是否 有没有 几 多 请问 请 问 吗 呢 吧 啊 么 "
+    "情况 方面 内容 具体 主要 一下 介绍 说说 告诉 提到 提出 报告 政府工作报告 文件 文档 "
+    "今年 去年 明年 全年 年度 年 计划 预计 目标 完成 达到 实现 分别 一共 共 总共 ？ ? ， , 。 、 ： : ！ ! （ ） ( ) “ ” 《 》".split()
+)
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def normalize(text: str) -> str:
+    """NFKC, then drop all whitespace: the comparison form used for quotes and metrics."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def numbers(text: str) -> list[str]:
+    """Numbers as written (``170``, ``8``, ``6.1``), after NFKC so full-width digits count."""
+    return _NUMBER.findall(unicodedata.normalize("NFKC", text))
+
+
+def years(text: str) -> list[int]:
+    """Four-digit years mentioned as 20xx年."""
+    return [int(y) for y in re.findall(r"(20\d{2})\s*年", text)]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split at 。！？；and line breaks, keeping the punctuation; never inside a number."""
+    parts = re.split(r"(?<=[。！？!?；;])|\n", text)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """jieba search-mode tokens minus stopwords and punctuation, for BM25 and coverage checks."""
+    tokens = []
+    for tok in _jieba().cut_for_search(unicodedata.normalize("NFKC", text)):
+        tok = tok.strip().lower()
+        if not tok or tok in STOPWORDS or not re.search(r"[\w]", tok):
+            continue
+        tokens.append(tok)
+    return tokens
