@@ -123,9 +123,14 @@ def term_coverage(terms: list[str], text: str) -> float:
     return score / len(terms)
 
 
-def select_evidence(question: str, hits: list[StoredChunk], budget: int) -> list[Passage]:
-    """Pick the sentences that carry the answer, keep them in document order per chunk."""
-    query = set(keyword_tokens(question))
+def select_evidence(question: str, hits: list[StoredChunk], budget: int, counties: list[str] = ()) -> list[Passage]:
+    """Pick the sentences that carry the answer, keep them in document order per chunk.
+
+    County names and years are left out of the scoring: within a scoped retrieval every
+    sentence shares them, and they would favour title lines over facts.
+    """
+    names = set(counties) | {c[:-1] for c in counties} | {c[1:] for c in counties}
+    query = {t for t in keyword_tokens(question) if t not in names and not re.fullmatch(r"20\d{2}", t)}
     if not hits or not query:
         return [Passage(i + 1, c, c.text[:budget]) for i, c in enumerate(hits[:1])]
     units: list[tuple[float, int, int, str]] = []  # (score, hit rank, position, sentence)
@@ -272,7 +277,7 @@ def answer_question(
 
     budget = settings.retrieval.context_chars * (2 if len(found.scope) > 1 else 1)
     is_list = bool(LIST_QUESTION.search(question))
-    passages = select_evidence(question, found.hits, budget)
+    passages = select_evidence(question, found.hits, budget, found.scope)
     if is_list:
         outline = section_outline(found.hits, retriever.corpus)
         if outline:
@@ -288,10 +293,10 @@ def answer_question(
     for p in passages:
         known_years |= {p.chunk.meta.get("year_under_review"), p.chunk.meta.get("plan_year")}
     missing_years = sorted(y for y in asked_years if y not in known_years)
-    if missing_years:
-        return refuse(f"no passage covers {missing_years}", "")
     if coverage < settings.retrieval.min_coverage:
         return refuse(f"evidence covers {coverage:.0%} of the question's key terms")
+    if missing_years:
+        return refuse(f"no passage covers the year(s) {missing_years}")
 
     messages = [
         {"role": "system", "content": render("answer_system")},

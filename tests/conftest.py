@@ -1,0 +1,61 @@
+"""Shared fixtures: settings pointed at tmp_path, fake models, and an engine built from them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeLLM, HashEmbedder
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture
+def seeds_dir(tmp_path) -> Path:
+    """A private copy of the seed reports."""
+    target = tmp_path / "seeds"
+    target.mkdir()
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, target / f.name)
+    return target
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Settings with the index and cache under tmp_path and no config file or env leakage."""
+    from rag.settings import Settings
+
+    for key in list(__import__("os").environ):
+        if key.startswith("GOVBRIEF_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    s = Settings()
+    s.store.path = tmp_path / "index"
+    s.cache_dir = tmp_path / "cache"
+    s.embedding.model = "hash-embedder"
+    return s
+
+
+@pytest.fixture
+def fake_llm() -> FakeLLM:
+    return FakeLLM()
+
+
+@pytest.fixture
+def engine(settings, fake_llm):
+    """An Engine with the hash embedder and the fake LLM."""
+    from rag.engine import Engine
+
+    return Engine(settings, embedder=HashEmbedder(), llm=fake_llm)
+
+
+@pytest.fixture
+def indexed(engine, seeds_dir):
+    """The engine with the seeds indexed."""
+    from rag.indexer import index_paths
+
+    index_paths([seeds_dir], engine.store, lambda: engine.embedder)
+    return engine
