@@ -116,6 +116,36 @@ def inspect(
     render.inspect(console, doc, chunks, full=full)
 
 
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Option("--questions", "-q", help="JSONL question file.")] = Path("seeds/eval/qa.jsonl"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write one record per question here.")] = None,
+    k: Annotated[int | None, typer.Option("--k", help="Chunks to retrieve.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="LLM model.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run a question file through the `ask` code path and score answers against known facts."""
+    from rag.evals import load_items, run_eval, summarize, write_records
+
+    items = load_items(questions)[:limit]
+    settings = load_settings(model)
+    engine = make_engine(settings)
+    try:
+        records = render.run_eval(console, items, lambda run: run_eval(items, engine.ask, k=k, on_item=run))
+    finally:
+        engine.close()
+    if output:
+        write_records(records, output)
+    summary = {"overall": summarize(records), "by_type": summarize(records, "type"),
+               "by_file": summarize(records, "file"), "model": settings.llm.model,
+               "embedding_model": settings.embedding.model, "questions": str(questions)}
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        render.eval_summary(console, summary)
+
+
 def main() -> None:
     """Console-script entry point: one red line per user-facing error, tracebacks only with --debug."""
     import click

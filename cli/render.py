@@ -121,3 +121,43 @@ def inspect(console: Console, doc, chunks, *, full: bool = False) -> None:
     console.print(table)
     text = doc.text if full else doc.text[:1500] + ("…" if len(doc.text) > 1500 else "")
     console.print(Panel(escape(text), title="cleaned text" + ("" if full else " (first 1500 chars; --full for all)")))
+
+
+def run_eval(console: Console, items, run):
+    """Run the eval behind a progress bar that shows the running accuracy."""
+    done = {"n": 0, "correct": 0}
+    progress = Progress(SpinnerColumn(), TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console)
+    with progress:
+        task = progress.add_task("eval", total=len(items), detail="")
+
+        def on_item(item, record) -> None:
+            done["n"] += 1
+            done["correct"] += bool(record["metrics"]["correct"])
+            progress.update(task, advance=1, detail=f"accuracy {done['correct'] / done['n']:.0%} · {item.id}")
+
+        return run(on_item)
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def eval_summary(console: Console, summary: dict) -> None:
+    """Tables by type and by file, then the overall line."""
+    for key, title in (("by_type", "by type"), ("by_file", "by file")):
+        table = Table(title=title)
+        for col in ("group", "n", "accuracy", "refusal acc.", "false refusals", "recall@k", "citation support", "p50 s"):
+            table.add_column(col)
+        for group, m in summary[key].items():
+            table.add_row(group, str(m["n"]), _pct(m["accuracy"]), _pct(m["refusal_accuracy"]),
+                          _pct(m["false_refusal_rate"]), _pct(m["recall_at_k"]), _pct(m["citation_support"]),
+                          f"{m['latency_p50']:.1f}")
+        console.print(table)
+    m = summary["overall"]
+    console.print(
+        f"[bold]{m['n']} questions · accuracy {_pct(m['accuracy'])} · refusal accuracy {_pct(m['refusal_accuracy'])} · "
+        f"false refusals {_pct(m['false_refusal_rate'])} · recall@k {_pct(m['recall_at_k'])} · "
+        f"citation support {_pct(m['citation_support'])} · latency p50 {m['latency_p50']:.1f} s / p95 {m['latency_p95']:.1f} s[/]"
+        f"  ({summary['model']}, {summary['embedding_model']})"
+    )

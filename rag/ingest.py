@@ -176,7 +176,8 @@ def normalize_whitespace(line: str) -> str:
     line = re.sub(r"[ \t]+", " ", line).strip().lstrip("•·▪●◆■□○").strip()
     line = re.sub(rf"(?<=[{CJK}，。、；：“”（）,:;%])\s+(?=[0-9A-Za-z“（(])", "", line)
     line = re.sub(rf"(?<=[0-9A-Za-z%”）)])\s+(?=[{CJK}，。、；：“”（）,:;%])", "", line)
-    line = re.sub(rf"(?<=[{CJK}])\s+(?=[{CJK}])", "", line)
+    wide = rf"[{CJK}，。、；：“”‘’（）《》！？【】—…]"
+    line = re.sub(rf"(?<={wide})\s+(?={wide})", "", line)
     return line
 
 
@@ -248,6 +249,7 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
             line = re.sub(r"^#{1,6}\s*", "", line)
         if line and _is_noise(line):
             removed.append(line)
+            lines.append("")  # removed chrome still separates paragraphs
             continue
         lines.append(line)
     wrapped, width = _looks_wrapped([ln for ln in lines if ln])

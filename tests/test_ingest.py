@@ -1,0 +1,119 @@
+"""Cleaning and metadata on the seeds' real noise, and bad-input handling."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.errors import InputError
+from rag.ingest import clean_text, decode_bytes, iter_report_files, load_document
+from tests.conftest import SEEDS
+
+
+def seed(prefix: str):
+    return load_document(next(SEEDS.glob(f"{prefix}_*.txt")))
+
+
+@pytest.mark.parametrize(
+    "prefix, noise, kept",
+    [
+        ("000", ["导航菜单", "本文仅代表作者观点", "本文地址", "验证码"], ["2024年经济社会发展的总体预期目标为", "着力打造文旅新品牌。"]),
+        ("001", [], ["一、2023年工作回顾", "集中式饮用水源地达标率100%"]),
+        ("002", ["来源:", "收藏打印", "扫一扫在手机打开当前页", "ICP备", "政府网站标识码", "浏览:"], ["县委委员32人", "全会号召"]),
+        ("003", ["签到天数", "发表于", "Rank:", "快速回复", "返回顶部", "Powered by", "TA的每日心情", "010-63691786", "本版积分规则"],
+         ["预计完成地区生产总值170亿元,增长8%", "县长吴浩", "19.“四看”原则"]),
+        ("004", ["VIP专免", "999+", "27页", "侵权投诉", "展开>>", "标签:", "39.99KB"], ["脱贫人口人均纯收入增长14.6%。", "技改投资10.5亿元"]),
+    ],
+)
+def test_cleaning_removes_each_seeds_noise_and_keeps_report_text(prefix, noise, kept):
+    doc = seed(prefix)
+    for junk in noise:
+        assert junk not in doc.text, junk
+    for text in kept:
+        assert text in doc.text, text
+
+
+def test_hard_wrapped_pdf_lines_are_rejoined_even_inside_numbers():
+    doc = seed("004")
+    assert "脱贫人口人均纯收入增长14.6%" in doc.text  # '14.6%' was wrapped onto its own line
+    assert "这是进军新征程的特殊一年" in doc.text  # a two-character orphan line
+    assert "全社会固定资产投资增长8%" in doc.text  # "增长 8%" lost its PDF space
+    assert doc.text.count("\n") < 40  # paragraphs, not 25-character lines
+
+
+def test_duplicated_abstract_is_dropped_once():
+    doc = seed("004")
+    assert doc.text.count("过去一年,是极不平凡的一年") == 1
+    assert any("过去一年,是极不平凡的一年" in r for r in doc.removed)
+
+
+@pytest.mark.parametrize(
+    "prefix, county, doc_type, review, plan",
+    [
+        ("000", "芦山县", "政府工作报告", 2023, 2024),
+        ("001", "利川市", "关于政府工作报告的文章", 2023, 2024),
+        ("002", "芦山县", "全会公报", 2023, 2024),
+        ("003", "兴山县", "政府工作报告", 2023, 2024),
+        ("004", "通江县", "政府工作报告", 2022, 2023),
+    ],
+)
+def test_metadata(prefix, county, doc_type, review, plan):
+    meta = seed(prefix).meta
+    assert (meta.county, meta.doc_type, meta.year_under_review, meta.plan_year) == (county, doc_type, review, plan)
+
+
+def test_meeting_speaker_date_province():
+    meta = seed("003").meta
+    assert meta.speaker == "吴浩"
+    assert meta.meeting == "兴山县第十九届人民代表大会第四次会议"
+    assert meta.date == "2024-01-12"
+    assert meta.province == "湖北省"
+    assert seed("002").meta.meeting == "中国共产党芦山县第十五届委员会第六次全体会议"
+    assert seed("000").meta.province == "四川省"
+
+
+def test_gbk_file_is_decoded(tmp_path):
+    text = "某某县2024年政府工作报告\n一、2023年工作回顾\n预计完成地区生产总值100亿元,增长5%。\n"
+    path = tmp_path / "gbk.txt"
+    path.write_bytes(text.encode("gbk"))
+    doc = load_document(path)
+    assert "预计完成地区生产总值100亿元,增长5%。" in doc.text
+    assert doc.meta.county == "某某县"
+
+
+def test_nbsp_and_ideographic_spaces_are_normalised():
+    text, _ = clean_text("一、\u00a0总体要求\n增长\u3000 8 %。\n")
+    assert text.splitlines() == ["一、总体要求", "增长8%。"]
+
+
+def test_html_is_reduced_to_visible_text(tmp_path):
+    path = tmp_path / "r.html"
+    path.write_text("<html><nav>首页 导航</nav><body><p>某某县2024年政府工作报告</p><script>x=1</script>"
+                    "<p>预计完成地区生产总值100亿元,增长5%。</p></body></html>", "utf-8")
+    doc = load_document(path)
+    assert doc.text.splitlines() == ["某某县2024年政府工作报告", "预计完成地区生产总值100亿元,增长5%。"]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"  \n\n ", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"caf\xe9 au lait \xe9t\xe9\n", "neither UTF-8 nor GB18030"),
+    ],
+)
+def test_bad_bytes_get_one_clear_error(data, message):
+    with pytest.raises(InputError, match=message):
+        decode_bytes(data, "f.txt")
+
+
+def test_missing_path_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="does not exist"):
+        iter_report_files([tmp_path / "nope"])
+
+
+def test_text_without_chinese_is_refused(tmp_path):
+    path = tmp_path / "en.txt"
+    path.write_text("just some english words\n" * 5)
+    with pytest.raises(InputError, match="no Chinese report text"):
+        load_document(path)
