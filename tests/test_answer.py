@@ -1,0 +1,110 @@
+"""The ask pipeline with the fake LLM: routing, refusal in code, citation and number checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import check_answer, cited_numbers, content_terms, term_coverage
+from rag.errors import InputError
+from rag.prompts import CANNOT_ANSWER
+
+
+@pytest.fixture
+def xingshan(indexed, fake_llm):
+    indexed.settings.retrieval.dense_weight = 0.0  # the hash embedder is noise: rank by keywords alone
+    return indexed
+
+
+def test_answer_cites_the_passage_holding_its_numbers(xingshan, fake_llm):
+    fake_llm.queue("兴山县2023年预计完成地区生产总值170亿元,增长8%。")  # the model forgot to cite
+    answer = xingshan.ask("兴山县2023年地区生产总值是多少")
+    assert not answer.refused
+    assert answer.scope == ["兴山县"]
+    assert "170亿元" in answer.answer
+    assert answer.citations and all(c.county == "兴山县" for c in answer.citations)
+    assert any("170亿元" in c.text for c in answer.citations)
+    prompt = fake_llm.calls[0][1]["content"]
+    assert "〔兴山县｜政府工作报告｜一、2023年工作回顾 > ——经济运行更加稳健〕" in prompt
+    assert "问题：兴山县2023年地区生产总值是多少" in prompt
+    assert "芦山" not in prompt  # scoped to the county the question names
+
+
+def test_invented_number_is_dropped_and_reported(xingshan, fake_llm):
+    fake_llm.queue("地区生产总值170亿元[1]。另有进出口总额999亿元[1]。")
+    answer = xingshan.ask("兴山县2023年地区生产总值是多少")
+    assert "999" not in answer.answer
+    assert answer.dropped == ["另有进出口总额999亿元。"]
+    assert "170亿元" in answer.answer
+
+
+def test_answer_with_only_unsupported_numbers_becomes_a_refusal(xingshan, fake_llm):
+    fake_llm.queue("地区生产总值是888亿元[1]。")
+    answer = xingshan.ask("兴山县2023年地区生产总值是多少")
+    assert answer.refused and answer.answer.startswith(CANNOT_ANSWER)
+
+
+def test_county_not_in_the_index_is_refused_without_calling_the_llm(xingshan, fake_llm):
+    answer = xingshan.ask("北川县2023年地区生产总值是多少")
+    assert answer.refused
+    assert answer.answer == f"{CANNOT_ANSWER}北川县的相关内容。"
+    assert fake_llm.calls == []
+
+
+def test_indicator_absent_from_the_evidence_is_refused_in_code(xingshan, fake_llm):
+    answer = xingshan.ask("兴山县2023年城镇登记失业率是多少")
+    assert answer.refused and fake_llm.calls == []
+    assert "key terms" in answer.reason
+
+
+def test_year_the_documents_do_not_cover_is_refused(xingshan, fake_llm):
+    answer = xingshan.ask("兴山县2019年地区生产总值是多少")
+    assert answer.refused and fake_llm.calls == []
+
+
+def test_model_refusal_is_passed_through(xingshan, fake_llm):
+    fake_llm.queue(f"{CANNOT_ANSWER}。")
+    answer = xingshan.ask("兴山县2023年地区生产总值是多少")
+    assert answer.refused and answer.citations == []
+
+
+def test_cross_county_question_retrieves_both(xingshan, fake_llm):
+    fake_llm.queue("兴山县目标增长9%[1],芦山县目标增长7%[2]。")
+    answer = xingshan.ask("兴山县和芦山县2024年地区生产总值增长目标分别是多少")
+    assert answer.scope == ["兴山县", "芦山县"]
+    assert {c.county for c in answer.retrieved} == {"兴山县", "芦山县"}
+
+
+def test_county_option_overrides_routing(xingshan, fake_llm):
+    fake_llm.queue("170亿元[1]。")
+    answer = xingshan.ask("2023年地区生产总值是多少", counties=["兴山县"])
+    assert {c.county for c in answer.retrieved} == {"兴山县"}
+
+
+def test_overlong_question_is_an_input_error(xingshan):
+    with pytest.raises(InputError, match="10000 characters"):
+        xingshan.ask("问" * 10000)
+
+
+def test_json_shape(xingshan, fake_llm):
+    fake_llm.queue("170亿元[1]。")
+    data = xingshan.ask("兴山县2023年地区生产总值是多少").to_dict()
+    assert set(data) >= {"answer", "citations", "retrieved", "timings", "scope"}
+    assert set(data["citations"][0]) == {"n", "chunk_id", "file", "county", "heading", "text"}
+    assert [r["rank"] for r in data["retrieved"]] == list(range(1, len(data["retrieved"]) + 1))
+    assert set(data["timings"]) >= {"retrieve", "first_token", "generate"}
+
+
+def test_pure_helpers():
+    assert cited_numbers("a[1]b【2】c[3, 4]") == [1, 2, 3, 4]
+    assert content_terms("兴山县2023年地区生产总值是多少", ["兴山县"]) == ["地区", "生产总值"]
+    assert term_coverage(["失业率"], "地区生产总值170亿元") == 0
+    assert term_coverage(["地区", "生产总值"], "地区生产总值170亿元") == 1
+
+
+def test_check_answer_ignores_citations_to_passages_that_do_not_exist(xingshan):
+    from rag.answer import Passage
+    from rag.store import StoredChunk
+
+    chunk = StoredChunk("x-0001", "预计完成地区生产总值170亿元,增长8%;", {"county": "兴山县"})
+    text, cited, dropped = check_answer("170亿元,增长8%[7]。", [Passage(1, chunk, chunk.text)], "")
+    assert text == "170亿元,增长8%[7]。" and [p.n for p in cited] == [1] and dropped == []
