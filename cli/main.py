@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one error, one line, however narrow the terminal
 STATE = {"debug": False}
 
 
@@ -153,7 +153,9 @@ def main() -> None:
     from rag.errors import GovbriefError
 
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns (not raises) Exit codes in this mode
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except GovbriefError as exc:
         if STATE["debug"]:
             err.print_exception()

@@ -239,6 +239,19 @@ def is_refusal(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+def validate_question(question: str, settings: Settings) -> str:
+    """Collapse whitespace; refuse empty and overlong questions before any model is started."""
+    question = " ".join(question.split())
+    if not question:
+        raise InputError("the question is empty.")
+    if len(question) > settings.max_question_chars:
+        raise InputError(
+            f"the question is {len(question)} characters long; the limit is {settings.max_question_chars}. "
+            "Ask one concise question."
+        )
+    return question
+
+
 def answer_question(
     question: str,
     retriever: Retriever,
@@ -250,14 +263,7 @@ def answer_question(
     on_token: Callable[[str], None] | None = None,
 ) -> Answer:
     """The one code path behind ``ask``, ``chat`` and ``eval``."""
-    question = " ".join(question.split())
-    if not question:
-        raise InputError("the question is empty.")
-    if len(question) > settings.max_question_chars:
-        raise InputError(
-            f"the question is {len(question)} characters long; the limit is {settings.max_question_chars}. "
-            "Ask one concise question."
-        )
+    question = validate_question(question, settings)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     found = retriever.retrieve(question, k=k, counties=counties)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rag.answer import Answer, answer_question
+from rag.answer import Answer, answer_question, validate_question
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
 from rag.llm import ChatClient, OpenAIChat
 from rag.retrieval import Retriever
@@ -57,6 +57,7 @@ class Engine:
     def ask(self, question: str, *, counties: list[str] | None = None, k: int | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer one question with citations (see ``rag.answer``)."""
+        question = validate_question(question, self.settings)
         self.warm_up()  # the server loads its model while we embed and retrieve
         return answer_question(question, self.retriever, self.llm, self.settings, counties=counties, k=k,
                                on_token=on_token)
