@@ -1,0 +1,125 @@
+"""The real tier: the real e5 model, real Chroma (embedded and as a server) and the local LLM.
+
+Run alone with ``pytest -m real``; skip with ``pytest -m "not real"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from rag.engine import Engine
+from rag.indexer import index_paths
+from rag.prompts import CANNOT_ANSWER
+from rag.settings import Settings, default_cache_dir
+from tests.conftest import REPO, SEEDS
+
+pytestmark = pytest.mark.real
+
+
+@pytest.fixture(scope="module")
+def real_settings(tmp_path_factory):
+    s = Settings()
+    s.store.path = tmp_path_factory.mktemp("index")
+    s.cache_dir = default_cache_dir()  # materialised weights are shared across runs
+    return s
+
+
+@pytest.fixture(scope="module")
+def real_engine(real_settings):
+    engine = Engine(real_settings)
+    report = index_paths([SEEDS], engine.store, lambda: engine.embedder)
+    assert not report.failed and report.embedded == sum(f.chunks for f in report.files)
+    yield engine
+    engine.close()
+
+
+def test_sample_question_is_answered_with_a_citation(real_engine):
+    answer = real_engine.ask("兴山县2023年地区生产总值是多少")
+    assert not answer.refused, answer.reason
+    assert "170亿元" in answer.answer
+    assert any("170亿元" in c.text and c.file.startswith("003_") for c in answer.citations)
+
+
+def test_question_answered_by_no_report_is_refused(real_engine):
+    answer = real_engine.ask("兴山县2023年城镇登记失业率是多少")
+    assert answer.refused and answer.answer.startswith(CANNOT_ANSWER)
+    answer = real_engine.ask("北川县2024年地区生产总值增长目标是多少")
+    assert answer.refused
+
+
+def test_dense_retrieval_alone_finds_the_evidence(real_engine):
+    real_engine.settings.retrieval.keyword_weight = 0.0
+    try:
+        hits = real_engine.retriever.retrieve("兴山县2024年固定资产投资增长目标", k=5).hits
+    finally:
+        real_engine.settings.retrieval.keyword_weight = 1.0
+    assert any("固定资产投资增长12%" in h.text for h in hits)
+
+
+def test_fast_query_path_matches_sentence_transformers(real_engine):
+    embedder = real_engine.embedder
+    question = "兴山县2023年地区生产总值是多少"
+    fast = embedder.embed_query(question)
+    slow = embedder._encode([embedder.query_prefix + question])[0]
+    assert sum(a * b for a, b in zip(fast, slow)) > 0.999
+
+
+def test_reindex_is_a_no_op(real_engine):
+    report = index_paths([SEEDS], real_engine.store, lambda: pytest.fail("must not load the embedder"))
+    assert {f.status for f in report.files} == {"unchanged"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_chroma_server_backend(tmp_path, real_engine):
+    """The same index and question through a Chroma server instead of the embedded store."""
+    port = _free_port()
+    chroma = os.path.join(os.path.dirname(sys.executable), "chroma")
+    server = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.3)
+        s = Settings()
+        s.store.host, s.store.port = "127.0.0.1", port
+        s.cache_dir = default_cache_dir()
+        engine = Engine(s, embedder=real_engine.embedder, llm=real_engine.llm)
+        first = index_paths([SEEDS], engine.store, lambda: engine.embedder)
+        assert {f.status for f in first.files} == {"indexed"}
+        again = index_paths([SEEDS], engine.store, lambda: engine.embedder)
+        assert {f.status for f in again.files} == {"unchanged"}  # checked against the server itself
+        answer = engine.ask("兴山县2023年地区生产总值是多少")
+        assert "170亿元" in answer.answer
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_cli_end_to_end(tmp_path):
+    """`govbrief index` then `govbrief ask --json` as a user runs them, with the 0.5B model."""
+    env = {**os.environ, "GOVBRIEF_STORE__PATH": str(tmp_path / "idx")}
+    exe = os.path.join(os.path.dirname(sys.executable), "govbrief")
+    out = subprocess.run([exe, "index", str(SEEDS)], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run([exe, "ask", "兴山县2024年固定资产投资增长目标是多少", "--json", "--model", "qwen2.5-coder-0.5b"],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert "12%" in data["answer"] and data["citations"]
