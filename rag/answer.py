@@ -19,6 +19,10 @@ from rag.store import StoredChunk
 from rag.text import STOPWORDS, _jieba, keyword_tokens, normalize, numbers, split_sentences, years
 
 LIST_QUESTION = re.compile(r"哪些|哪几|几项|几个方面|几大|主要任务|重点任务|重点工作|列举|包括什么|有什么举措")
+# Who delivered a report, when, at which meeting: facts that sit in a document's opening lines.
+DOC_INFO_QUESTION = re.compile(r"谁|哪位|何人|何时|什么时间|什么时候|哪天|哪一天|日期|哪次会议|什么会议|哪个会议|会议上|召开|主持")
+# Questions that ask for a quantity; an answer without any number does not answer them.
+QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿]|百分之|比重|占比|比例是")
 
 
 @dataclass
@@ -82,11 +86,17 @@ class Answer:
 
 def label(chunk: StoredChunk) -> str:
     """〔county｜document type｜heading〕: the model needs to know where a sentence sits."""
-    heading_parts = chunk.heading.split(" > ") if chunk.heading else []
+    heading_parts = [_first_clause(h) for h in chunk.heading.split(" > ")] if chunk.heading else []
     # The top heading carries the year context (一、2023年工作回顾); the leaf says the topic.
     heading = " > ".join(dict.fromkeys([heading_parts[0], heading_parts[-1]])) if heading_parts else chunk.meta.get("title", "")
     parts = [chunk.county or "?", chunk.meta.get("doc_type", ""), heading]
     return "〔" + "｜".join(p for p in parts if p) + "〕"
+
+
+def _first_clause(heading: str, limit: int = 20) -> str:
+    """A heading cut to its first clause: labels cost prompt tokens on every passage."""
+    clause = re.split(r"[,，;；]", heading, maxsplit=1)[0]
+    return clause if len(clause) <= limit else clause[:limit] + "…"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -123,8 +133,34 @@ def term_coverage(terms: list[str], text: str) -> float:
     return score / len(terms)
 
 
-def select_evidence(question: str, hits: list[StoredChunk], budget: int, counties: list[str] = ()) -> list[Passage]:
+RELATIVE_SCORE_FLOOR = 0.5
+UNIT_MAX_CHARS = 90
+
+
+def evidence_units(text: str) -> list[str]:
+    """Sentences, with long ones cut at clause commas into pieces of at most ~90 characters."""
+    units = []
+    for sentence in split_sentences(text):
+        if len(sentence) <= UNIT_MAX_CHARS:
+            units.append(sentence)
+            continue
+        piece = ""
+        for clause in re.split(r"(?<=[,，、])(?!\d)", sentence):
+            if piece and len(piece) + len(clause) > UNIT_MAX_CHARS:
+                units.append(piece)
+                piece = ""
+            piece += clause
+        if piece:
+            units.append(piece)
+    return units
+
+
+def select_evidence(question: str, hits: list[StoredChunk], budget: int, counties: list[str] = (),
+                    expand: bool = False) -> list[Passage]:
     """Pick the sentences that carry the answer, keep them in document order per chunk.
+
+    With ``expand`` (list questions) the best sentence is followed by the rest of its chunk,
+    because the items of a list rarely repeat the words of the question.
 
     County names and years are left out of the scoring: within a scoped retrieval every
     sentence shares them, and they would favour title lines over facts.
@@ -135,7 +171,7 @@ def select_evidence(question: str, hits: list[StoredChunk], budget: int, countie
         return [Passage(i + 1, c, c.text[:budget]) for i, c in enumerate(hits[:1])]
     units: list[tuple[float, int, int, str]] = []  # (score, hit rank, position, sentence)
     doc_freq: dict[str, int] = {}
-    split = [split_sentences(h.text) for h in hits]
+    split = [evidence_units(h.text) for h in hits]
     for sentences in split:
         for s in sentences:
             for tok in set(keyword_tokens(s)) & query:
@@ -153,8 +189,18 @@ def select_evidence(question: str, hits: list[StoredChunk], budget: int, countie
             units.append((score - 0.01 * rank, rank, pos, sentence))
     chosen: dict[int, list[tuple[int, str]]] = {}
     used = 0
+    best = max((u[0] for u in units), default=0)
+    if expand and best > 0:
+        _, rank, pos, _ = max(units, key=lambda u: u[0])
+        for offset, sentence in enumerate(split[rank][pos:]):
+            if used and used + len(sentence) > budget:
+                break
+            chosen.setdefault(rank, []).append((pos + offset, sentence))
+            used += len(sentence)
+        units = [u for u in units if u[1] != rank]
     for score, rank, pos, sentence in sorted(units, key=lambda u: -u[0]):
-        if score <= 0 or (used and used + len(sentence) > budget):
+        # Weak matches only lengthen the prompt (and prefill time) and distract a small model.
+        if score <= 0 or score < RELATIVE_SCORE_FLOOR * best or (used and used + len(sentence) > budget):
             continue
         chosen.setdefault(rank, []).append((pos, sentence))
         used += len(sentence)
@@ -163,6 +209,24 @@ def select_evidence(question: str, hits: list[StoredChunk], budget: int, countie
         sentences = [s for _, s in sorted(chosen[rank])]
         passages.append(Passage(len(passages) + 1, hits[rank], "".join(sentences)))
     return passages
+
+
+def document_info(hits: list[StoredChunk], corpus: list[StoredChunk]) -> Passage | None:
+    """A passage stating a document's title, meeting, date and speaker, cited to its opening chunk.
+
+    Every value was read from the document's own opening lines when it was indexed.
+    """
+    if not hits:
+        return None
+    source = hits[0].meta.get("source")
+    opening = next((c for c in corpus if c.meta.get("source") == source and c.meta.get("index") == 0), hits[0])
+    meta = opening.meta
+    facts = [("标题", meta.get("title")), ("会议", meta.get("meeting")), ("报告人", meta.get("speaker"))]
+    if meta.get("date"):
+        year, month, day = (int(x) for x in meta["date"].split("-"))
+        facts.append(("日期", f"{year}年{month}月{day}日"))
+    text = "；".join(f"{k}：{v}" for k, v in facts if v)
+    return Passage(0, opening, text + "。") if text else None
 
 
 def section_outline(hits: list[StoredChunk], corpus: list[StoredChunk]) -> str:
@@ -231,12 +295,34 @@ def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str
     return answer, [by_n[n] for n in order], dropped
 
 
+def adds_information(answer: str, question: str, evidence: str) -> bool:
+    """True when the answer carries a word or number from the evidence that the question lacks.
+
+    Catches answers like "利川市政府工作报告是由市长作的" to "由哪位市长作的", which assert
+    nothing the documents said.
+    """
+    if re.match(r"^(是|否|不是|没有|有)[，,。\s\[]", answer):
+        return True  # a yes/no answer
+    asked = set(keyword_tokens(question))
+    source = normalize(evidence)
+    return any(tok not in asked and len(tok) >= 2 and tok in source for tok in keyword_tokens(_CITE.sub("", answer)))
+
+
 def is_refusal(text: str) -> bool:
     """The model (or we) said the documents do not answer."""
     return CANNOT_ANSWER in text or "未提及" in text or "没有提到" in text or "无法回答" in text
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def answer_messages(passages: list[Passage], question: str) -> list[dict]:
+    """The chat messages for an answer: fixed system prompt, then numbered labelled passages."""
+    return [
+        {"role": "system", "content": render("answer_system")},
+        {"role": "user", "content": render("answer_user", passages="\n".join(p.render() for p in passages),
+                                           question=question)},
+    ]
 
 
 def validate_question(question: str, settings: Settings) -> str:
@@ -281,15 +367,19 @@ def answer_question(
     if not found.hits:
         return refuse("nothing retrieved")
 
-    budget = settings.retrieval.context_chars * (2 if len(found.scope) > 1 else 1)
     is_list = bool(LIST_QUESTION.search(question))
-    passages = select_evidence(question, found.hits, budget, found.scope)
+    budget = settings.retrieval.context_chars * (2 if len(found.scope) > 1 else 1)
+    passages = select_evidence(question, found.hits, budget, found.scope, expand=is_list)
     if is_list:
         outline = section_outline(found.hits, retriever.corpus)
         if outline:
             passages.insert(0, Passage(0, found.hits[0], outline))
-            for i, p in enumerate(passages):
-                p.n = i + 1
+    if DOC_INFO_QUESTION.search(question):
+        info = document_info(found.hits, retriever.corpus)
+        if info:
+            passages.insert(0, info)
+    for i, p in enumerate(passages):
+        p.n = i + 1
     result.passages = passages
 
     evidence = " ".join(p.text + " " + p.chunk.heading for p in passages)
@@ -304,11 +394,7 @@ def answer_question(
     if missing_years:
         return refuse(f"no passage covers the year(s) {missing_years}")
 
-    messages = [
-        {"role": "system", "content": render("answer_system")},
-        {"role": "user", "content": render("answer_user", passages="\n".join(p.render() for p in passages),
-                                           question=question)},
-    ]
+    messages = answer_messages(passages, question)
     t1 = time.perf_counter()
     first: list[float] = []
 
@@ -329,6 +415,10 @@ def answer_question(
     result.dropped = dropped
     if not text or is_refusal(text) and not cited:
         return refuse("every claim in the answer lacked support in the evidence")
+    if QUANTITY_QUESTION.search(question) and not set(numbers(_CITE.sub("", text))) - set(numbers(question)):
+        return refuse("the question asks for a quantity and the answer gives none")
+    if not adds_information(text, question, evidence):
+        return refuse("the answer only restates the question")
     if not cited:
         cited = passages[:1]
     result.answer = text

@@ -39,7 +39,12 @@ def _free_port() -> int:
 
 
 class LocalServer:
-    """A llama.cpp server child process for one bundled model, started once per process."""
+    """A llama.cpp server for one bundled model on 127.0.0.1.
+
+    With ``keep_alive`` > 0 the server outlives this process and stops itself after that many
+    idle seconds; the next command finds it through a small state file and skips the model
+    load. With ``keep_alive`` = 0 it is a child that dies with us.
+    """
 
     def __init__(self, settings: LLMSettings, cache_dir: Path):
         if settings.model not in LOCAL_MODELS:
@@ -51,28 +56,51 @@ class LocalServer:
         self.cache_dir = cache_dir
         self.process: subprocess.Popen | None = None
         self.base_url = ""
-        self.log_path = cache_dir / "llama-server.log"
+        threads = settings.threads or os.cpu_count() or 2
+        self.key = f"{LOCAL_MODELS[settings.model]}-ctx{settings.context_size}-t{threads}"
+        self.threads = threads
+        self.state_path = cache_dir / f"llm-server-{self.key}.json"
+        self.log_path = cache_dir / f"llm-server-{self.key}.log"
+
+    def _running(self) -> str | None:
+        """The base URL of a live server started earlier with the same model and settings."""
+        try:
+            state = json.loads(self.state_path.read_text("utf-8"))
+            os.kill(state["pid"], 0)
+            url = f"http://127.0.0.1:{state['port']}/v1"
+            with urllib.request.urlopen(url + "/models", timeout=0.5) as resp:
+                return url if resp.status == 200 else None
+        except (OSError, ValueError, KeyError):
+            return None
 
     def start(self) -> str:
-        """Start the server (non-blocking); returns its base URL. Call ``wait`` before use."""
-        if self.process is not None:
+        """Reuse a live server or start one (non-blocking); returns its base URL."""
+        if self.base_url:
             return self.base_url
+        reused = self._running() if self.settings.keep_alive > 0 else None
+        if reused:
+            self.base_url = reused
+            return reused
         from rag.weights import materialize_gguf
 
         model_path = materialize_gguf(LOCAL_MODELS[self.settings.model], self.cache_dir / "models")
         port = _free_port()
-        threads = self.settings.threads or os.cpu_count() or 2
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model_path), "--host", "127.0.0.1", "--port", str(port),
-            "--n_ctx", str(self.settings.context_size), "--n_threads", str(threads),
-            "--n_threads_batch", str(threads), "--n_batch", "512",
+            sys.executable, "-m", "rag.llm_server", "--model", str(model_path), "--port", str(port),
+            "--n_ctx", str(self.settings.context_size), "--threads", str(self.threads),
+            "--idle", str(self.settings.keep_alive),
         ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "wb")  # noqa: SIM115 - the child owns it for its lifetime
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True)
-        atexit.register(self.stop)
+                                        start_new_session=True, env=env)
+        if self.settings.keep_alive > 0:
+            tmp = self.state_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"pid": self.process.pid, "port": port, "model": str(model_path)}), "utf-8")
+            os.replace(tmp, self.state_path)
+        else:
+            atexit.register(self.stop)
         self.base_url = f"http://127.0.0.1:{port}/v1"
         return self.base_url
 
@@ -80,8 +108,8 @@ class LocalServer:
         """Block until the server answers, or raise with the tail of its log."""
         deadline = time.monotonic() + self.settings.start_timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                tail = self.log_path.read_text("utf-8", "replace")[-400:].strip().splitlines()[-1:]
+            if self.process is not None and self.process.poll() is not None:
+                tail = self.log_path.read_text("utf-8", "replace").strip().splitlines()[-1:]
                 raise ModelError(f"the local LLM server exited ({' '.join(tail)}); see {self.log_path}.")
             try:
                 with urllib.request.urlopen(self.base_url + "/models", timeout=1) as resp:
@@ -89,20 +117,19 @@ class LocalServer:
                         return
             except OSError:
                 time.sleep(0.1)
-        self.stop()
+        self.stop(force=True)
         raise ModelError(f"the local LLM server did not start in {self.settings.start_timeout:.0f} s; see {self.log_path}.")
 
-    def stop(self) -> None:
-        """Terminate the server (its whole process group)."""
-        if self.process and self.process.poll() is None:
+    def stop(self, force: bool = False) -> None:
+        """Kill a server we own, unless it is meant to outlive us (keep_alive)."""
+        if self.process is None or (self.settings.keep_alive > 0 and not force):
+            return
+        if self.process.poll() is None:
             try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=5)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                os.killpg(self.process.pid, signal.SIGKILL)  # stateless: no graceful shutdown needed
+            except ProcessLookupError:
+                pass
+            self.process.wait()
         self.process = None
 
 

@@ -73,6 +73,9 @@ class LLMSettings(BaseModel):
     threads: int | None = Field(None, description="Local model CPU threads; None uses all cores.")
     timeout: float = Field(120.0, description="Seconds before an LLM request is abandoned.")
     start_timeout: float = Field(90.0, description="Seconds to wait for the local server to come up.")
+    keep_alive: float = Field(
+        300.0, description="Seconds the local server stays up after its last request, for the next command; 0 stops it on exit."
+    )
 
     @property
     def is_local(self) -> bool:
