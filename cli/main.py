@@ -146,6 +146,14 @@ def evaluate(
         render.eval_summary(console, summary)
 
 
+try:  # brief/export/schema live in their own module (issue 4)
+    from cli import briefs as _briefs
+
+    _briefs.register(app)
+except ImportError:
+    pass
+
+
 def main() -> None:
     """Console-script entry point: one red line per user-facing error, tracebacks only with --debug."""
     import click

@@ -83,6 +83,13 @@ class LLMSettings(BaseModel):
         return self.base_url is None
 
 
+class BriefSettings(BaseModel):
+    section_chars: int = Field(1200, description="Largest document slice sent to the LLM per map step.")
+    max_retries: int = Field(2, description="Re-asks after output that fails JSON-schema validation.")
+    max_tokens: int = Field(700, description="Longest structured reply in tokens.")
+    export_dir: Path = Field(Path("exports"), description="Default output folder of `govbrief export`.")
+
+
 class Settings(BaseSettings):
     """Everything configurable; see README 'Configuration'."""
 
@@ -93,6 +100,7 @@ class Settings(BaseSettings):
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
+    brief: BriefSettings = BriefSettings()
     cache_dir: Path = Field(default_factory=default_cache_dir, description="Cache for materialised model weights.")
     max_question_chars: int = Field(500, description="Longer questions are refused with a clear message.")
 
