@@ -93,6 +93,22 @@ def ask(
         engine.close()
 
 
+@app.command()
+def chat(
+    county: Annotated[list[str] | None, typer.Option("--county", "-c", help="Start scoped to this county.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="LLM model.")] = None,
+) -> None:
+    """Ask questions in a terminal chat: follow-ups, streaming, citations, /help for commands."""
+    from cli.chat import run_chat
+
+    settings = load_settings(model)
+    engine = make_engine(settings)
+    try:
+        run_chat(engine, console, county, settings.cache_dir / "chat_history")
+    finally:
+        engine.close()
+
+
 @app.command("list")
 def list_documents() -> None:
     """Show the indexed documents: county, type, years, chunk counts, embedding model."""

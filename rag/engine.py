@@ -47,12 +47,28 @@ class Engine:
             self._retriever = Retriever(self.store, self.embedder, self.settings.retrieval)
         return self._retriever
 
-    def warm_up(self) -> None:
-        """Start the local LLM server and check the index, so the first question is not slow."""
+    def warm_up(self, wait: bool = False) -> None:
+        """Start the local LLM server and check the index, so the first question is not slow.
+
+        With ``wait`` (an interactive session) also block until the server answers and load
+        the retrieval corpus and query embedder, so every later turn is fast.
+        """
         start = getattr(self.llm, "start", None)
         if start:
             start()
         self.store.collection()
+        if wait:
+            self.retriever.corpus
+            self.embedder.embed_query("预热")
+            ready = getattr(self.llm, "wait_ready", None)
+            if ready:
+                ready()
+
+    def switch_model(self, model: str) -> None:
+        """Use another LLM from the next question on (the old local server is released)."""
+        self.close()
+        self.settings.llm.model = model
+        self._llm = None
 
     def ask(self, question: str, *, counties: list[str] | None = None, k: int | None = None,
             on_token: Callable[[str], None] | None = None) -> Answer:

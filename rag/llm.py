@@ -147,6 +147,10 @@ class OpenAIChat:
         if self.server:
             self.server.start()
 
+    def wait_ready(self) -> None:
+        """Block until the endpoint can take requests (starts the local server if needed)."""
+        self.client  # noqa: B018 - creating the client waits for the local server
+
     @property
     def client(self):
         """The openai client, created (and the local server awaited) on first use."""

@@ -76,7 +76,8 @@ class Retriever:
         """Top-k chunks for the question, scoped to the named (or given) counties."""
         k = k or self.settings.k
         routed, unknown = self.route(question)
-        scope = counties or routed
+        aliases = self.counties()
+        scope = [aliases.get(c, c) for c in counties] if counties else routed  # 兴山 -> 兴山县
         if unknown and not scope:
             return Retrieval(hits=[], scope=[], unknown_places=unknown)
         if len(scope) > 1:
