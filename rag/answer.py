@@ -22,6 +22,7 @@ LIST_QUESTION = re.compile(r"哪些|哪几|几项|几个方面|几大|主要任�
 # Who delivered a report, when, at which meeting: facts that sit in a document's opening lines.
 DOC_INFO_QUESTION = re.compile(r"谁|哪位|何人|何时|什么时间|什么时候|哪天|哪一天|日期|哪次会议|什么会议|哪个会议|会议上|召开|主持")
 # Questions that ask for a quantity; an answer without any number does not answer them.
+YES_NO_QUESTION = re.compile(r"是否|有没有|是不是|能否|吗[？?]?$")
 QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿]|百分之|比重|占比|比例是")
 
 
@@ -317,11 +318,16 @@ def is_refusal(text: str) -> bool:
 
 
 def answer_messages(passages: list[Passage], question: str) -> list[dict]:
-    """The chat messages for an answer: fixed system prompt, then numbered labelled passages."""
+    """The chat messages for an answer: fixed system prompt, then numbered labelled passages.
+
+    A yes/no question gets a one-line hint; in the system prompt the same rule made the small
+    model answer "是" to every question.
+    """
+    hint = "\n（是非题：先答“是”或“否”，再摘录原文依据。）" if YES_NO_QUESTION.search(question) else ""
     return [
         {"role": "system", "content": render("answer_system")},
         {"role": "user", "content": render("answer_user", passages="\n".join(p.render() for p in passages),
-                                           question=question)},
+                                           question=question, hint=hint)},
     ]
 
 
@@ -369,7 +375,14 @@ def answer_question(
 
     is_list = bool(LIST_QUESTION.search(question))
     budget = settings.retrieval.context_chars * (2 if len(found.scope) > 1 else 1)
-    passages = select_evidence(question, found.hits, budget, found.scope, expand=is_list)
+    if len(found.scope) > 1:
+        # Each county gets its own share, so one county's stronger matches cannot crowd out the other's.
+        passages = []
+        for county in found.scope:
+            hits = [h for h in found.hits if h.county == county]
+            passages += select_evidence(question, hits, budget // len(found.scope), found.scope, expand=is_list)
+    else:
+        passages = select_evidence(question, found.hits, budget, found.scope, expand=is_list)
     if is_list:
         outline = section_outline(found.hits, retriever.corpus)
         if outline:
@@ -382,7 +395,9 @@ def answer_question(
         p.n = i + 1
     result.passages = passages
 
-    evidence = " ".join(p.text + " " + p.chunk.heading for p in passages)
+    # Coverage is judged on the whole chunks the evidence came from: the selected sentences are
+    # cut tight for the prompt, the question's words may sit in a neighbouring clause.
+    evidence = " ".join(dict.fromkeys(p.chunk.heading + " " + p.chunk.text for p in passages))
     coverage = term_coverage(content_terms(question, found.scope), evidence)
     asked_years = set(years(question))
     known_years = set(years(evidence))
@@ -409,6 +424,8 @@ def answer_question(
     timings["generate"] = time.perf_counter() - t1
     timings["total"] = time.perf_counter() - t0
 
+    if not raw.strip():
+        return refuse("the model returned an empty answer")
     if is_refusal(raw) and not any(n not in numbers(question) for n in numbers(_CITE.sub("", raw))):
         return refuse("the model found no answer in the evidence")
     text, cited, dropped = check_answer(raw.strip(), passages, question)

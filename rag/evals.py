@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.errors import InputError
+from rag.answer import Answer
+from rag.errors import InputError, LLMError
 from rag.prompts import CANNOT_ANSWER
 from rag.text import normalize, numbers
 
@@ -170,9 +171,18 @@ def run_eval(items: list[EvalItem], ask: Callable, *, k: int | None = None,
              on_item: Callable[[EvalItem, dict], None] = lambda item, record: None) -> list[dict]:
     """Run every item through ``ask`` (the same path as ``govbrief ask``) and score it."""
     records = []
+    failures_in_a_row = 0
     for item in items:
         t0 = time.perf_counter()
-        result = ask(item.question, k=k)
+        try:
+            result = ask(item.question, k=k)
+            failures_in_a_row = 0
+        except LLMError as exc:
+            # One bad reply is a failed item; several in a row mean the endpoint is gone.
+            failures_in_a_row += 1
+            if failures_in_a_row >= 3:
+                raise
+            result = Answer(question=item.question, answer="", refused=True, reason=f"LLM error: {exc}")
         latency = time.perf_counter() - t0
         retrieved = [{"chunk_id": c.id, "file": c.file, "text": c.text, "heading": c.heading, "score": c.score}
                      for c in result.retrieved]

@@ -199,8 +199,10 @@ class OpenAIChat:
             raise LLMError(f"{self.endpoint} answered HTTP {exc.status_code}: {_short(exc.message)}") from None
         except (json.JSONDecodeError, openai.APIResponseValidationError, AttributeError, TypeError) as exc:
             raise LLMError(f"{self.endpoint} answered something that is not a chat completion ({exc.__class__.__name__}).") from None
-        if not isinstance(text, str) or not text.strip():
-            raise LLMError(f"{self.endpoint} returned an empty answer.")
+        if text is None:
+            text = ""  # a valid completion with no content: the caller decides what silence means
+        if not isinstance(text, str):
+            raise LLMError(f"{self.endpoint} answered something that is not text.")
         return text
 
     def _stream(self, kwargs: dict, on_token: Callable[[str], None]) -> Iterator[str]:

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -84,10 +85,28 @@ class LLMSettings(BaseModel):
 
 
 class BriefSettings(BaseModel):
-    section_chars: int = Field(1200, description="Largest document slice sent to the LLM per map step.")
+    section_chars: int = Field(
+        700, description="Largest slice of sentences sent to the LLM per map step (smaller slices keep each JSON reply short)."
+    )
     max_retries: int = Field(2, description="Re-asks after output that fails JSON-schema validation.")
-    max_tokens: int = Field(700, description="Longest structured reply in tokens.")
+    max_tokens: int = Field(900, description="Longest structured reply in tokens.")
     export_dir: Path = Field(Path("exports"), description="Default output folder of `govbrief export`.")
+    output_mode: Literal["auto", "json_object_schema", "json_schema", "json_object"] = Field(
+        "auto",
+        description="How the JSON schema reaches the LLM: auto gives the local llama.cpp server a grammar "
+        "(json_object + schema) and remote endpoints json_schema, falling back to plain JSON mode if refused.",
+    )
+    indicator_chars: int = Field(
+        2000, description="Budget of figure-bearing sentences read for indicators and targets, most important first."
+    )
+    project_chars: int = Field(600, description="Budget of sentences read for named projects.")
+    max_indicators: int = Field(16, description="Most indicators of the year under review kept in a brief.")
+    max_targets: int = Field(14, description="Most targets kept in a brief.")
+    max_projects: int = Field(10, description="Most projects kept in a brief.")
+    max_risks: int = Field(6, description="Most admitted risks and shortcomings kept in a brief.")
+    max_terms: int = Field(8, description="Most policy terms kept in a brief.")
+    llm_headline: bool = Field(True, description="Let the LLM word the headline; off composes it from the checked facts.")
+    headline_chars: int = Field(120, description="Length the headline prompt asks for (the schema allows 200).")
 
 
 class Settings(BaseSettings):

@@ -1,0 +1,447 @@
+"""Rendering briefs (Markdown, one-page HTML, CSV, JSON lines) and the resumable batch export.
+
+``export_briefs`` writes a brief for every indexed document. Each brief's validated JSON is
+written first (atomically), then its ``manifest.json`` entry: document, status, output path,
+timings, model and settings hash. A rerun skips documents whose content and brief settings
+are unchanged, so an interrupted export picks up where it stopped; one failing document is
+recorded and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from rag.brief import CountyBrief, Indicator, Source, brief_document, brief_settings_hash
+from rag.errors import GovbriefError, InputError
+from rag.llm import ChatClient
+from rag.settings import Settings
+from rag.store import ChunkStore
+
+FORMATS = ("json", "jsonl", "csv", "md", "html")
+CSV_COLUMNS = ["county", "year", "kind", "name", "value", "unit", "growth", "qualifier", "quote", "file"]
+AGGREGATE_FILES = {"jsonl": "briefs.jsonl", "csv": "indicators.csv"}
+MANIFEST = "manifest.json"
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    """The format, or an ``InputError`` naming the choices."""
+    if fmt not in allowed:
+        raise InputError(f"unknown format {fmt!r}: use one of {', '.join(allowed)}.")
+    return fmt
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows and documents
+
+
+def csv_rows(brief: CountyBrief) -> list[dict]:
+    """One row per indicator and target: county, year, kind, name, value, unit, growth, qualifier, quote, file."""
+    rows = []
+    for kind, items in (("actual", brief.indicators), ("target", brief.targets)):
+        for item in items:
+            rows.append({
+                "county": brief.county, "year": item.year or "", "kind": kind, "name": item.name,
+                "value": item.value or "", "unit": item.unit or "", "growth": item.growth or "",
+                "qualifier": item.qualifier or "", "quote": item.source.quote, "file": brief.document.file,
+            })
+    return rows
+
+
+def to_csv(briefs: list[CountyBrief]) -> str:
+    """The indicator table of several briefs as CSV (UTF-8 with a BOM, so spreadsheet apps read Chinese)."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for brief in briefs:
+        writer.writerows(csv_rows(brief))
+    return "\ufeff" + buf.getvalue()
+
+
+def to_jsonl(briefs: list[CountyBrief]) -> str:
+    """One brief per line."""
+    return "".join(b.model_dump_json() + "\n" for b in briefs)
+
+
+def to_json(briefs: list[CountyBrief]) -> str:
+    """One brief as an object, several as a list."""
+    data = [b.model_dump(mode="json") for b in briefs]
+    return json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2) + "\n"
+
+
+class Footnotes:
+    """Numbers each distinct (chunk, quote) once, in order of first use."""
+
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
+        self._index: dict[tuple[str, str], int] = {}
+
+    def ref(self, source: Source) -> int:
+        """The footnote number of ``source``."""
+        key = (source.chunk_id, source.quote)
+        if key not in self._index:
+            self.sources.append(source)
+            self._index[key] = len(self.sources)
+        return self._index[key]
+
+
+def _doc_line(brief: CountyBrief) -> str:
+    d = brief.document
+    place = "".join(x for x in (brief.province, brief.prefecture) if x)
+    parts = [place, d.doc_type, d.date, d.meeting, d.speaker]
+    return " · ".join(p for p in parts if p)
+
+
+def _value(item: Indicator) -> str:
+    if item.value:
+        return f"{item.value}{item.unit or ''}"
+    return item.unit if item.unit and item.unit != "%" else ""
+
+
+def _growth(item: Indicator) -> str:
+    if not item.growth:
+        return ""
+    return f"下降{item.growth.lstrip('-')}" if item.growth.startswith("-") else f"增长{item.growth}"
+
+
+def _table_title(brief: CountyBrief, kind: str) -> str:
+    d = brief.document
+    if kind == "actual":
+        return f"{d.year_under_review}年主要指标" if d.year_under_review else "主要指标"
+    return f"{d.plan_year}年目标" if d.plan_year else "目标"
+
+
+def _year_note(item: Indicator, default: int | None) -> str:
+    return f"（{item.year}年）" if item.year and default and item.year != default else ""
+
+
+def render_markdown(brief: CountyBrief) -> str:
+    """A one-page brief in Markdown, with numbered footnotes quoting the sources."""
+    notes = Footnotes()
+    d = brief.document
+    out = [f"# {brief.county} · {d.title or d.file}", "", f"*{_doc_line(brief)}*", ""]
+    if brief.headline:
+        refs = "".join(f"[^{notes.ref(s)}]" for s in brief.headline.sources)
+        out += [f"> {brief.headline.text}{refs}", ""]
+    for kind, items, default in (("actual", brief.indicators, d.year_under_review), ("target", brief.targets, d.plan_year)):
+        if not items:
+            continue
+        out += [f"## {_table_title(brief, kind)}", "", "| 指标 | 数值 | 增速 | 备注 |", "|---|---:|---:|---|"]
+        for item in items:
+            note = " ".join(x for x in (item.qualifier or "", _year_note(item, default)) if x)
+            out.append(f"| {item.name}[^{notes.ref(item.source)}] | {_value(item)} | {_growth(item)} | {note} |")
+        out.append("")
+    for title, items, attr in (("重点任务", brief.tasks, "text"), ("重大项目", brief.projects, "name"),
+                               ("问题与风险", brief.risks, "text")):
+        if not items:
+            continue
+        out += [f"## {title}", ""]
+        for i, item in enumerate(items, 1):
+            bullet = f"{i}." if title == "重点任务" else "-"
+            out.append(f"{bullet} {getattr(item, attr)}[^{notes.ref(item.source)}]")
+        out.append("")
+    if brief.policy_terms:
+        out += ["## 政策术语", ""]
+        for term in brief.policy_terms:
+            explanation = f"：{term.explanation}" if term.explanation else ""
+            out.append(f"- **{term.term}**{explanation}[^{notes.ref(term.source)}]")
+        out.append("")
+    if brief.dropped:
+        out += ["## 未通过核对而删除的内容", ""]
+        out += [f"- {x.section}: {x.item} — {x.reason}" for x in brief.dropped]
+        out.append("")
+    out += ["## 来源", ""]
+    out += [f"[^{i}]: `{s.chunk_id}` “{s.quote}”" for i, s in enumerate(notes.sources, 1)]
+    if brief.generation:
+        g = brief.generation
+        out += ["", f"<sub>{d.file} · {g.model} · {g.seconds:.0f} s · {g.llm_calls} LLM calls · settings {g.settings_hash}</sub>"]
+    return "\n".join(out) + "\n"
+
+
+_CSS = """
+@page { size: A4; margin: 9mm 10mm; }
+* { box-sizing: border-box; }
+body { margin: 0; color: #1a1a1a; font: 8.4pt/1.32 "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
+  "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; }
+.brief { max-width: 190mm; margin: 0 auto; }
+.brief + .brief { break-before: page; }
+h1 { font-size: 13pt; margin: 0; }
+.meta { color: #555; font-size: 7.6pt; margin: 0.5mm 0 2mm; }
+.headline { margin: 0 0 2mm; padding: 1.4mm 2.5mm; border-left: 2.5pt solid #a3262a; background: #f6f1ee; font-size: 9.2pt; }
+h2 { font-size: 8.8pt; margin: 2mm 0 0.8mm; padding-bottom: 0.3mm; border-bottom: 0.7pt solid #a3262a; }
+.cols { display: grid; grid-template-columns: 1fr 1fr; column-gap: 5mm; }
+table { width: 100%; border-collapse: collapse; }
+th, td { padding: 0.35mm 1mm; border-bottom: 0.3pt solid #d6d6d6; text-align: left; vertical-align: top; }
+th { font-weight: 600; color: #555; font-size: 7.4pt; }
+td.n { text-align: right; white-space: nowrap; }
+ol, ul { margin: 0; padding-left: 4.2mm; }
+li { margin: 0.2mm 0; }
+sup { color: #a3262a; font-size: 5.8pt; margin-left: 0.3mm; }
+.terms span { white-space: nowrap; margin-right: 2.5mm; }
+.sources { margin: 0; padding-left: 0; list-style: none; columns: 3; column-gap: 4mm; font-size: 6pt; line-height: 1.25; color: #444; }
+.sources li { break-inside: avoid; margin: 0 0 0.4mm; }
+.sources b { color: #a3262a; font-weight: 600; }
+.dropped { font-size: 6.2pt; color: #777; margin-top: 1mm; }
+.foot { font-size: 6pt; color: #888; margin-top: 1mm; }
+"""
+
+HTML_QUOTE_CHARS = 40  # printed footnotes show the quote's start; the full quote is in the JSON and the tooltip
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _brief_html(brief: CountyBrief) -> str:
+    notes = Footnotes()
+    d = brief.document
+
+    def sup(source: Source) -> str:
+        return f"<sup>{notes.ref(source)}</sup>"
+
+    parts = [f"<section class='brief'><h1>{_e(brief.county)} · {_e(d.title or d.file)}</h1>",
+             f"<div class='meta'>{_e(_doc_line(brief))}</div>"]
+    if brief.headline:
+        parts.append(f"<p class='headline'>{_e(brief.headline.text)}{''.join(sup(s) for s in brief.headline.sources)}</p>")
+    tables = []
+    for kind, items, default in (("actual", brief.indicators, d.year_under_review), ("target", brief.targets, d.plan_year)):
+        if not items:
+            continue
+        rows = "".join(
+            f"<tr><td>{_e(i.name)}{sup(i.source)}{_e(_year_note(i, default))}</td><td class='n'>{_e(_value(i))}</td>"
+            f"<td class='n'>{_e(_growth(i))}</td><td>{_e(i.qualifier or '')}</td></tr>" for i in items)
+        tables.append(f"<div><h2>{_e(_table_title(brief, kind))}</h2><table><tr><th>指标</th><th>数值</th><th>增速</th>"
+                      f"<th></th></tr>{rows}</table></div>")
+    if tables:
+        parts.append(f"<div class='cols'>{''.join(tables)}</div>")
+    lists = []
+    if brief.tasks:
+        lists.append("<div><h2>重点任务</h2><ol>" + "".join(f"<li>{_e(t.text)}{sup(t.source)}</li>" for t in brief.tasks) + "</ol></div>")
+    side = []
+    if brief.projects:
+        side.append("<h2>重大项目</h2><ul>" + "".join(f"<li>{_e(p.name)}{sup(p.source)}</li>" for p in brief.projects) + "</ul>")
+    if brief.risks:
+        side.append("<h2>问题与风险</h2><ul>" + "".join(f"<li>{_e(r.text)}{sup(r.source)}</li>" for r in brief.risks) + "</ul>")
+    if side:
+        lists.append("<div>" + "".join(side) + "</div>")
+    if lists:
+        parts.append(f"<div class='cols'>{''.join(lists)}</div>")
+    if brief.policy_terms:
+        parts.append("<h2>政策术语</h2><div class='terms'>" + "".join(
+            f"<span title='{_e(t.explanation or '')}'>{_e(t.term)}{sup(t.source)}</span>" for t in brief.policy_terms) + "</div>")
+    parts.append("<h2>来源</h2><ol class='sources'>")
+    for n, s in enumerate(notes.sources, 1):
+        quote = s.quote if len(s.quote) <= HTML_QUOTE_CHARS else s.quote[:HTML_QUOTE_CHARS] + "…"
+        parts.append(f"<li title='{_e(s.quote)}'><b>{n}</b> {_e(s.chunk_id)} “{_e(quote)}”</li>")
+    parts.append("</ol>")
+    if brief.dropped:
+        parts.append(f"<div class='dropped'>未通过核对而删除 {len(brief.dropped)} 项：" + "；".join(
+            _e(f"{x.item}（{x.reason}）") for x in brief.dropped[:6]) + ("……" if len(brief.dropped) > 6 else "") + "</div>")
+    if brief.generation:
+        g = brief.generation
+        parts.append(f"<div class='foot'>{_e(d.file)} · {_e(g.model)} · settings {_e(g.settings_hash)} · {_e(g.generated_at)}</div>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def render_html(briefs: list[CountyBrief]) -> str:
+    """A self-contained HTML page (no external resources); each brief prints on one A4 page."""
+    title = "、".join(dict.fromkeys(b.county for b in briefs)) + " · 简报"
+    body = "\n".join(_brief_html(b) for b in briefs)
+    return (f"<!DOCTYPE html>\n<html lang='zh-CN'><head><meta charset='utf-8'><title>{_e(title)}</title>"
+            f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n")
+
+
+def render(briefs: list[CountyBrief], fmt: str) -> str:
+    """Briefs in any export format (Markdown briefs are separated by a rule)."""
+    check_format(fmt)
+    if fmt == "json":
+        return to_json(briefs)
+    if fmt == "jsonl":
+        return to_jsonl(briefs)
+    if fmt == "csv":
+        return to_csv(briefs)
+    if fmt == "html":
+        return render_html(briefs)
+    return "\n---\n\n".join(render_markdown(b) for b in briefs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch export
+
+
+@dataclass
+class DocResult:
+    """What happened to one document in an export run."""
+
+    file: str
+    county: str
+    status: str  # done | skipped | failed
+    output: str = ""
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass
+class ExportReport:
+    """Summary of an export run."""
+
+    out_dir: Path
+    format: str
+    results: list[DocResult] = field(default_factory=list)
+    seconds: float = 0.0
+    aggregate: str = ""
+
+    @property
+    def failed(self) -> list[DocResult]:
+        """Documents whose brief could not be made."""
+        return [r for r in self.results if r.status == "failed"]
+
+
+EventFn = Callable[[str, dict], None]
+
+
+def load_manifest(out_dir: Path) -> dict:
+    """The manifest of an export folder (an unreadable one means redoing, not failing)."""
+    path = out_dir / MANIFEST
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return data if isinstance(data.get("documents"), dict) else {"documents": {}}
+    except (OSError, ValueError, AttributeError):
+        return {"documents": {}}
+
+
+def _stem(file: str) -> str:
+    return Path(file).stem
+
+
+def _cached_brief(out_dir: Path, entry: dict | None, doc: dict, settings_hash: str) -> CountyBrief | None:
+    """The brief from an earlier run, if its document and settings are unchanged and it still reads."""
+    if not entry or entry.get("status") != "ok" or entry.get("doc_hash") != doc.get("doc_hash") \
+            or entry.get("settings_hash") != settings_hash:
+        return None
+    try:
+        return CountyBrief.model_validate_json((out_dir / entry["brief"]).read_text("utf-8"))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def export_briefs(store: ChunkStore, llm_factory: Callable[[], ChatClient], settings: Settings, out_dir: Path,
+                  fmt: str = "json", *, force: bool = False, on_event: EventFn | None = None) -> ExportReport:
+    """Brief every indexed document into ``out_dir``; resumable, atomic, failure-tolerant.
+
+    ``llm_factory`` is called only when some document needs generating, so a rerun with
+    nothing to do never starts the model. ``on_event`` receives ("start", {documents, todo,
+    work}), ("document", {...}), ("stage", {stage, detail}) and ("done", {...}) for progress.
+    """
+    check_format(fmt)
+    emit = on_event or (lambda event, data: None)
+    started = time.perf_counter()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs = store.documents()
+    if not docs:
+        raise GovbriefError(f"the index at {settings.store.path} holds no documents: run `govbrief index seeds/` first.")
+    settings_hash = brief_settings_hash(settings)
+    manifest = load_manifest(out_dir)
+    entries: dict[str, dict] = manifest["documents"]
+    cached = {d["file"]: None if force else _cached_brief(out_dir, entries.get(d["file"]), d, settings_hash) for d in docs}
+    todo = [d for d in docs if cached[d["file"]] is None]
+    emit("start", {"documents": len(docs), "todo": len(todo), "work": sum(d["chunks"] for d in todo)})
+    report = ExportReport(out_dir=out_dir, format=fmt)
+    llm: ChatClient | None = None
+    briefs: list[CountyBrief] = []
+    for doc in docs:
+        file, stem = doc["file"], _stem(doc["file"])
+        brief = cached[file]
+        emit("document", {"file": file, "county": doc["county"], "cached": brief is not None, "chunks": doc["chunks"]})
+        if brief is not None:
+            output = _write_per_document(out_dir, stem, brief, fmt)
+            entries[file].update(output=output, format=fmt)
+            report.results.append(DocResult(file, doc["county"], "skipped", output))
+            briefs.append(brief)
+            emit("done", {"file": file, "status": "skipped", "chunks": doc["chunks"]})
+            continue
+        t0 = time.perf_counter()
+        entry = {"document": file, "source": doc["source"], "county": doc["county"], "doc_type": doc["doc_type"],
+                 "doc_hash": doc.get("doc_hash"), "model": settings.llm.model, "settings_hash": settings_hash,
+                 "format": fmt}
+        try:
+            if llm is None:
+                llm = llm_factory()
+            brief = brief_document(store, doc, llm, settings,
+                                   on_progress=lambda stage, detail: emit("stage", {"stage": stage, "detail": detail}))
+            atomic_write(out_dir / f"{stem}.json", brief.model_dump_json(indent=2))
+            output = _write_per_document(out_dir, stem, brief, fmt)
+            gen = brief.generation
+            entry.update(status="ok", brief=f"{stem}.json", output=output, error=None,
+                         seconds=round(time.perf_counter() - t0, 2),
+                         llm_calls=gen.llm_calls if gen else 0, llm_seconds=gen.llm_seconds if gen else 0.0,
+                         indicators=len(brief.indicators), targets=len(brief.targets), dropped=len(brief.dropped))
+            briefs.append(brief)
+            report.results.append(DocResult(file, doc["county"], "done", output, entry["seconds"]))
+        except GovbriefError as exc:
+            entry.update(status="failed", error=str(exc), seconds=round(time.perf_counter() - t0, 2), output=None)
+            report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=str(exc)))
+        except Exception as exc:  # a bug on one document must not cost the other documents
+            error = f"internal error: {exc.__class__.__name__}: {exc}"
+            entry.update(status="failed", error=error, seconds=round(time.perf_counter() - t0, 2), output=None)
+            report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=error))
+        entry["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        entries[file] = entry
+        _save_manifest(out_dir, manifest, docs, fmt)
+        emit("done", {"file": file, "status": report.results[-1].status, "chunks": doc["chunks"]})
+    if fmt in AGGREGATE_FILES:
+        report.aggregate = AGGREGATE_FILES[fmt]
+        atomic_write(out_dir / report.aggregate, render(briefs, fmt))
+    _save_manifest(out_dir, manifest, docs, fmt)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_per_document(out_dir: Path, stem: str, brief: CountyBrief, fmt: str) -> str:
+    """Write the per-document file of ``fmt`` (json is always there); returns the output's name."""
+    json_path = out_dir / f"{stem}.json"
+    if not json_path.is_file():
+        atomic_write(json_path, brief.model_dump_json(indent=2))
+    if fmt == "md":
+        atomic_write(out_dir / f"{stem}.md", render_markdown(brief))
+        return f"{stem}.md"
+    if fmt == "html":
+        atomic_write(out_dir / f"{stem}.html", render_html([brief]))
+        return f"{stem}.html"
+    if fmt in AGGREGATE_FILES:
+        return AGGREGATE_FILES[fmt]
+    return f"{stem}.json"
+
+
+def _save_manifest(out_dir: Path, manifest: dict, docs: list[dict], fmt: str) -> None:
+    current = {d["file"] for d in docs}
+    manifest["documents"] = {k: v for k, v in manifest["documents"].items() if k in current}
+    manifest["format"] = fmt
+    manifest["updated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    atomic_write(out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+
+
+__all__ = [
+    "CSV_COLUMNS", "FORMATS", "ExportReport", "atomic_write", "csv_rows", "export_briefs", "load_manifest",
+    "render", "render_html", "render_markdown", "to_csv",
+]
