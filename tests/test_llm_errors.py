@@ -42,76 +42,43 @@ def test_endpoint_down():
         client(f"http://127.0.0.1:{port}/v1").complete(MESSAGES)
 
 
-def test_endpoint_answers_garbage():
-    def body(h):
-        h.send_response(200)
+def reply(status: int, body: bytes):
+    """A handler answering every POST with this status and body."""
+
+    def handler(h):
+        h.send_response(status)
         h.send_header("Content-Type", "application/json")
         h.end_headers()
-        h.wfile.write(b"<html>not a completion</html>")
+        h.wfile.write(body)
 
-    server, url = serve(body)
+    return handler
+
+
+@pytest.mark.parametrize(
+    "status, body, message",
+    [
+        (200, b"<html>not a completion</html>", "not a chat completion|without choices"),
+        (200, b'{"hello": "world"}', "not a chat completion|without choices"),
+        (500, b'{"error": {"message": "boom"}}', "HTTP 500"),
+        (401, b'{"error": {"message": "bad key"}}', "rejected the API key"),
+    ],
+)
+def test_bad_replies_are_one_clear_error(status, body, message):
+    server, url = serve(reply(status, body))
+    settings = LLMSettings(base_url=url, model="m", api_key="sk-secret-123")
     try:
-        with pytest.raises(LLMError, match="not a chat completion|without choices|empty"):
-            client(url).complete(MESSAGES)
-    finally:
-        server.shutdown()
-
-
-def test_endpoint_answers_json_without_choices():
-    def body(h):
-        h.send_response(200)
-        h.send_header("Content-Type", "application/json")
-        h.end_headers()
-        h.wfile.write(b'{"hello": "world"}')
-
-    server, url = serve(body)
-    try:
-        with pytest.raises(LLMError):
-            client(url).complete(MESSAGES)
+        with pytest.raises(LLMError, match=message) as info:
+            OpenAIChat(settings, cache_dir=None).complete(MESSAGES)
+        assert "sk-secret-123" not in str(info.value)  # keys never reach messages
+        assert "sk-secret-123" not in repr(settings)
     finally:
         server.shutdown()
 
 
 def test_endpoint_times_out():
-    def body(h):
-        time.sleep(3)
-
-    server, url = serve(body)
+    server, url = serve(lambda h: time.sleep(3))
     try:
         with pytest.raises(LLMError, match="timed out"):
             client(url, timeout=0.5).complete(MESSAGES)
-    finally:
-        server.shutdown()
-
-
-def test_http_error_is_one_line():
-    def body(h):
-        h.send_response(500)
-        h.send_header("Content-Type", "application/json")
-        h.end_headers()
-        h.wfile.write(b'{"error": {"message": "boom"}}')
-
-    server, url = serve(body)
-    try:
-        with pytest.raises(LLMError, match="HTTP 500"):
-            client(url).complete(MESSAGES)
-    finally:
-        server.shutdown()
-
-
-def test_api_key_never_appears_in_errors():
-    def body(h):
-        h.send_response(401)
-        h.send_header("Content-Type", "application/json")
-        h.end_headers()
-        h.wfile.write(b'{"error": {"message": "bad key"}}')
-
-    server, url = serve(body)
-    settings = LLMSettings(base_url=url, model="m", api_key="sk-secret-123")
-    try:
-        with pytest.raises(LLMError) as info:
-            OpenAIChat(settings, cache_dir=None).complete(MESSAGES)
-        assert "sk-secret-123" not in str(info.value)
-        assert "sk-secret-123" not in repr(settings)
     finally:
         server.shutdown()
