@@ -148,3 +148,18 @@ def test_chat_in_a_pseudo_terminal(real_engine, tmp_path):
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
+
+
+def test_gold_subset_eval(real_engine, tmp_path):
+    """A test-sized slice of the gold set through the real pipeline, scored by the real metrics."""
+    from rag.evals import load_items, run_eval, summarize, write_records
+
+    items = load_items(SEEDS / "eval" / "qa.jsonl")
+    subset = [item for i, item in enumerate(items) if i % 9 == 0]  # 10 items across every type and file
+    records = run_eval(subset, real_engine.ask)
+    write_records(records, tmp_path / "subset.jsonl")
+    summary = summarize(records)
+    print(json.dumps(summary, ensure_ascii=False))
+    assert summary["citation_support"] == 1.0
+    assert summary["recall_at_k"] >= 0.9
+    assert summary["accuracy"] >= 0.6, [(r["id"], r["answer"]) for r in records if not r["metrics"]["correct"]]
