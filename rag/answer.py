@@ -253,6 +253,7 @@ def section_outline(hits: list[StoredChunk], corpus: list[StoredChunk]) -> str:
 # Checking what the model said
 
 
+_ENUMERATION = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十])[.、．)）]\s*", re.M)
 _CITE = re.compile(r"[\[【](\d+(?:\s*[,，、]\s*\d+)*)[\]】]")
 
 
@@ -270,17 +271,32 @@ def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str
     """
     by_n = {p.n: p for p in passages}
     question_numbers = set(numbers(question))
+    asked_years = set(years(question))
+
+    def holds(passage: Passage, num: str) -> bool:
+        """The passage states ``num`` in a clause about the year asked (when one is asked)."""
+        for unit in split_sentences(passage.text):
+            if num not in numbers(unit):
+                continue
+            # A figure in a clause that names only other years (a 2024 target, when 2023 is
+            # asked) does not answer the question, however well it matches otherwise.
+            stated = set(years(unit)) or set(years(passage.chunk.heading))
+            if not asked_years or not stated or stated & asked_years:
+                return True
+        return False
+
     kept, dropped, cited = [], [], []
     for sentence in re.split(r"(?<=[。！？；\n])", text):
         if not sentence.strip():
             continue
-        bare = _CITE.sub("", sentence)
+        # List markers ("1. …", "2、…") are the model's layout, not claims.
+        bare = _ENUMERATION.sub("", _CITE.sub("", sentence))
         claimed = [n for n in cited_numbers(sentence) if n in by_n]
         supported = True
         for num in numbers(bare):
             if num in question_numbers:
                 continue
-            holders = [p.n for p in passages if num in numbers(p.text)]
+            holders = [p.n for p in passages if holds(p, num)]
             if not holders:
                 supported = False
                 break
@@ -297,16 +313,21 @@ def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str
 
 
 def adds_information(answer: str, question: str, evidence: str) -> bool:
-    """True when the answer carries a word or number from the evidence that the question lacks.
+    """True when the answer shares with the evidence some character pair the question lacks.
 
     Catches answers like "利川市政府工作报告是由市长作的" to "由哪位市长作的", which assert
-    nothing the documents said.
+    nothing the documents said; pairs rather than words, because jieba splits names and
+    numbers ("兴山化工园", "3家") into pieces the question already has.
     """
     if re.match(r"^(是|否|不是|没有|有)[，,。\s\[]", answer):
         return True  # a yes/no answer
-    asked = set(keyword_tokens(question))
+
+    def pairs(text: str) -> set[str]:
+        flat = re.sub(r"[^\w%]", "", normalize(_CITE.sub("", text)))
+        return {flat[i : i + 2] for i in range(len(flat) - 1)}
+
     source = normalize(evidence)
-    return any(tok not in asked and len(tok) >= 2 and tok in source for tok in keyword_tokens(_CITE.sub("", answer)))
+    return any(pair in source for pair in pairs(answer) - pairs(question))
 
 
 def is_refusal(text: str) -> bool:

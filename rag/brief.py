@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -44,7 +44,7 @@ from rag.text import normalize, numbers, split_sentences
 
 BRIEF_VERSION = 1  # bump when generation changes in a way that should redo exported briefs
 
-# [.] and not \\.: llama.cpp's GBNF parser rejects the escape its schema converter emits for \\. .
+# [.] rather than an escaped dot: llama.cpp's GBNF parser rejects the escape its schema converter emits.
 NUMBER_PATTERN = r"^[0-9]+([.][0-9]+)?$"
 GROWTH_PATTERN = r"^-?[0-9]+([.][0-9]+)?%$"
 HEADLINE_MAX_CHARS = 200
@@ -722,7 +722,7 @@ def generate_brief(chunks: list[StoredChunk], llm: ChatClient, settings: Setting
     brief.generation = GenerationInfo(
         model=getattr(llm, "model", settings.llm.model), settings_hash=brief_settings_hash(settings),
         seconds=round(time.perf_counter() - started, 2), llm_calls=sum(r.attempts for r in structured.records),
-        llm_seconds=round(structured.seconds, 2), generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        llm_seconds=round(structured.seconds, 2), generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     return brief
 

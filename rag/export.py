@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.brief import CountyBrief, Indicator, Source, brief_document, brief_settings_hash
@@ -405,7 +405,7 @@ def export_briefs(store: ChunkStore, llm_factory: Callable[[], ChatClient], sett
             error = f"internal error: {exc.__class__.__name__}: {exc}"
             entry.update(status="failed", error=error, seconds=round(time.perf_counter() - t0, 2), output=None)
             report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=error))
-        entry["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        entry["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         entries[file] = entry
         _save_manifest(out_dir, manifest, docs, fmt)
         emit("done", {"file": file, "status": report.results[-1].status, "chunks": doc["chunks"]})
@@ -434,11 +434,11 @@ def _write_per_document(out_dir: Path, stem: str, brief: CountyBrief, fmt: str) 
 
 
 def _save_manifest(out_dir: Path, manifest: dict, docs: list[dict], fmt: str) -> None:
+    """Write the manifest atomically; entries of documents no longer indexed are left out."""
     current = {d["file"] for d in docs}
-    manifest["documents"] = {k: v for k, v in manifest["documents"].items() if k in current}
-    manifest["format"] = fmt
-    manifest["updated_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    atomic_write(out_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    data = {**manifest, "format": fmt, "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "documents": {k: v for k, v in manifest["documents"].items() if k in current}}
+    atomic_write(out_dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 __all__ = [

@@ -61,7 +61,9 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(1.0, description="Weight of the embedding ranking in reciprocal-rank fusion.")
     keyword_weight: float = Field(1.0, description="Weight of the jieba+BM25 ranking in reciprocal-rank fusion.")
     context_chars: int = Field(420, description="Budget of evidence characters sent to the LLM.")
-    min_coverage: float = Field(0.5, description="Share of the question's key terms the evidence must contain, else refuse.")
+    min_coverage: float = Field(
+        0.4, description="Share of the question's key terms the evidence must contain, else refuse (tuned on seeds/eval)."
+    )
 
 
 class LLMSettings(BaseModel):

@@ -108,3 +108,34 @@ def test_check_answer_ignores_citations_to_passages_that_do_not_exist(xingshan):
     chunk = StoredChunk("x-0001", "预计完成地区生产总值170亿元,增长8%;", {"county": "兴山县"})
     text, cited, dropped = check_answer("170亿元,增长8%[7]。", [Passage(1, chunk, chunk.text)], "")
     assert text == "170亿元,增长8%[7]。" and [p.n for p in cited] == [1] and dropped == []
+
+
+def _passage(n, text, heading=""):
+    from rag.answer import Passage
+    from rag.store import StoredChunk
+
+    chunk = StoredChunk(f"x-{n:04d}", text, {"county": "芦山县", "heading": heading})
+    return Passage(n, chunk, text)
+
+
+def test_a_figure_stated_for_another_year_does_not_support_the_answer():
+    passages = [_passage(1, "2024年经济社会发展的总体预期目标为:地区生产总值增长7%左右,地方一般公共预算收入增长8%左右。")]
+    text, cited, dropped = check_answer("2023年地区生产总值增长7%左右[1]。", passages, "芦山县2023年地区生产总值完成了多少?")
+    assert text == "" and dropped
+    text, cited, dropped = check_answer("增长7%左右[1]。", passages, "芦山县2024年地区生产总值增长目标是多少?")
+    assert text == "增长7%左右[1]。" and [p.n for p in cited] == [1]
+
+
+def test_list_markers_are_not_claims():
+    passages = [_passage(1, "经济社会主要预期目标是:生产总值增长9%,总量突破185亿元;", "二、2024年工作思路和重点任务")]
+    text, _, dropped = check_answer("1. 增长目标是9%。\n2. 总量要达到185亿元。", passages, "兴山县2024年地区生产总值目标?")
+    assert dropped == [] and "185亿元" in text
+
+
+def test_answers_must_add_something_the_question_lacks():
+    from rag.answer import adds_information
+
+    evidence = "新培育规上工业企业3家;成功创建全省首家D类化工园区兴山化工园;利川市政府工作报告全面总结"
+    assert adds_information("3家", "通江县2022年新培育规上工业企业几家?", evidence)
+    assert adds_information("兴山化工园", "兴山县2023年哪个园区成功创建全省首家D类化工园区?", evidence)
+    assert not adds_information("利川市政府工作报告是由市长作的。", "利川市政府工作报告是由哪位市长作的?", evidence)
