@@ -58,7 +58,7 @@ class Engine:
             start()
         self.store.collection()
         if wait:
-            self.retriever.corpus
+            _ = self.retriever.corpus  # read once, now rather than on the first question
             self.embedder.embed_query("预热")
             ready = getattr(self.llm, "wait_ready", None)
             if ready:

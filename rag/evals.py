@@ -7,7 +7,6 @@ run's per-item records can be re-scored by anyone. No LLM judges anything here.
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field

@@ -53,7 +53,7 @@ _BOILERPLATE_START = re.compile(
     r"本网站所刊登|未经许可,?不得转载)"
 )
 
-HEADING_L1 = re.compile(rf"^[一二三四五六七八九十]+、")
+HEADING_L1 = re.compile(r"^[一二三四五六七八九十]+、")
 HEADING_L2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
 HEADING_NUM = re.compile(r"^\d{1,2}[.．、](?!\d)")
 HEADING_DASH = re.compile(r"^——")
@@ -253,10 +253,7 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
             continue
         lines.append(line)
     wrapped, width = _looks_wrapped([ln for ln in lines if ln])
-    if wrapped:
-        paragraphs = _rejoin_wrapped(lines, width)
-    else:
-        paragraphs = lines
+    paragraphs = _rejoin_wrapped(lines, width) if wrapped else lines
     paragraphs = [p for p in paragraphs if p]
     paragraphs, dupes = _drop_duplicate_abstracts(paragraphs)
     removed.extend(dupes)
@@ -266,10 +263,7 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------------------------------------
 # Metadata
 
-PROVINCES = (
-    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
-    "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
-).split()
+PROVINCES = ["北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"]
 
 _NAME = rf"[{CJK}]{{1,5}}?[县市区旗]"
 _PLACE_BEFORE = re.compile(

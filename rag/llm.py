@@ -7,6 +7,7 @@ Qwen2.5-Coder GGUF and stop it when the process ends, so one code path serves bo
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import signal
@@ -125,10 +126,8 @@ class LocalServer:
         if self.process is None or (self.settings.keep_alive > 0 and not force):
             return
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)  # stateless: no graceful shutdown needed
-            except ProcessLookupError:
-                pass
             self.process.wait()
         self.process = None
 

@@ -5,7 +5,7 @@ Sentinels are defined once here and used by the prompts, the code and the tests 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 # What the tool says when the documents do not answer a question.
@@ -14,7 +14,7 @@ CANNOT_ANSWER = "文档中未提及"
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 
 
-@lru_cache(maxsize=None)
+@cache
 def template(name: str) -> str:
     """The text of ``prompts/{name}.txt``."""
     return (PROMPTS_DIR / f"{name}.txt").read_text("utf-8").strip()
