@@ -16,7 +16,17 @@ from rag.prompts import CANNOT_ANSWER, render
 from rag.retrieval import Retriever
 from rag.settings import Settings
 from rag.store import StoredChunk
-from rag.text import STOPWORDS, _jieba, keyword_tokens, normalize, numbers, split_sentences, years
+from rag.text import (
+    CITATION,
+    STOPWORDS,
+    _jieba,
+    keyword_tokens,
+    normalize,
+    numbers,
+    split_sentences,
+    strip_markup,
+    years,
+)
 
 LIST_QUESTION = re.compile(r"哪些|哪几|几项|几个方面|几大|主要任务|重点任务|重点工作|列举|包括什么|有什么举措")
 # Who delivered a report, when, at which meeting: facts that sit in a document's opening lines.
@@ -253,13 +263,12 @@ def section_outline(hits: list[StoredChunk], corpus: list[StoredChunk]) -> str:
 # Checking what the model said
 
 
-_ENUMERATION = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十])[.、．)）]\s*", re.M)
-_CITE = re.compile(r"[\[【](\d+(?:\s*[,，、]\s*\d+)*)[\]】]")
+
 
 
 def cited_numbers(text: str) -> list[int]:
     """Passage numbers cited as [1], [1,2] or 【1】."""
-    return [int(n) for group in _CITE.findall(text) for n in re.split(r"[,，、\s]+", group) if n]
+    return [int(n) for group in CITATION.findall(text) for n in re.split(r"[,，、\s]+", group) if n]
 
 
 def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str, list[Passage], list[str]]:
@@ -290,7 +299,7 @@ def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str
         if not sentence.strip():
             continue
         # List markers ("1. …", "2、…") are the model's layout, not claims.
-        bare = _ENUMERATION.sub("", _CITE.sub("", sentence))
+        bare = strip_markup(sentence)
         claimed = [n for n in cited_numbers(sentence) if n in by_n]
         supported = True
         for num in numbers(bare):
@@ -323,7 +332,7 @@ def adds_information(answer: str, question: str, evidence: str) -> bool:
         return True  # a yes/no answer
 
     def pairs(text: str) -> set[str]:
-        flat = re.sub(r"[^\w%]", "", normalize(_CITE.sub("", text)))
+        flat = re.sub(r"[^\w%]", "", normalize(CITATION.sub("", text)))
         return {flat[i : i + 2] for i in range(len(flat) - 1)}
 
     source = normalize(evidence)
@@ -447,13 +456,13 @@ def answer_question(
 
     if not raw.strip():
         return refuse("the model returned an empty answer")
-    if is_refusal(raw) and not any(n not in numbers(question) for n in numbers(_CITE.sub("", raw))):
+    if is_refusal(raw) and not any(n not in numbers(question) for n in numbers(CITATION.sub("", raw))):
         return refuse("the model found no answer in the evidence")
     text, cited, dropped = check_answer(raw.strip(), passages, question)
     result.dropped = dropped
     if not text or is_refusal(text) and not cited:
         return refuse("every claim in the answer lacked support in the evidence")
-    if QUANTITY_QUESTION.search(question) and not set(numbers(_CITE.sub("", text))) - set(numbers(question)):
+    if QUANTITY_QUESTION.search(question) and not set(numbers(CITATION.sub("", text))) - set(numbers(question)):
         return refuse("the question asks for a quantity and the answer gives none")
     if not adds_information(text, question, evidence):
         return refuse("the answer only restates the question")

@@ -15,7 +15,7 @@ from pathlib import Path
 from rag.answer import Answer
 from rag.errors import InputError, LLMError
 from rag.prompts import CANNOT_ANSWER
-from rag.text import normalize, numbers
+from rag.text import normalize, numbers, strip_markup
 
 QUOTE_SEPARATOR = " ||| "
 TYPES = ("number", "entity", "list", "yesno", "summary", "unanswerable", "cross_doc")
@@ -100,10 +100,7 @@ def recall(quotes: list[str], retrieved_texts: list[str]) -> bool | None:
 
 def citation_supported(answer: str, cited_texts: list[str], question: str = "") -> bool:
     """Every number in the answer (other than the question's own) appears in a cited chunk."""
-    import re
-
-    bare = re.sub(r"[\[【]\d+(?:[,，、]\s*\d+)*[\]】]", "", answer)
-    wanted = set(numbers(bare)) - set(numbers(question))
+    wanted = set(numbers(strip_markup(answer))) - set(numbers(question))
     available = {n for t in cited_texts for n in numbers(t)}
     return wanted <= available
 

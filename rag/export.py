@@ -180,7 +180,7 @@ def render_markdown(brief: CountyBrief) -> str:
 _CSS = """
 @page { size: A4; margin: 9mm 10mm; }
 * { box-sizing: border-box; }
-body { margin: 0; color: #1a1a1a; font: 8.4pt/1.32 "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
+body { margin: 0; color: #1a1a1a; font: 8.2pt/1.3 "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC",
   "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; }
 .brief { max-width: 190mm; margin: 0 auto; }
 .brief + .brief { break-before: page; }
@@ -196,16 +196,15 @@ td.n { text-align: right; white-space: nowrap; }
 ol, ul { margin: 0; padding-left: 4.2mm; }
 li { margin: 0.2mm 0; }
 sup { color: #a3262a; font-size: 5.8pt; margin-left: 0.3mm; }
-.terms span { white-space: nowrap; margin-right: 2.5mm; }
-.sources { margin: 0; padding-left: 0; list-style: none; columns: 3; column-gap: 4mm; font-size: 6pt; line-height: 1.25; color: #444; }
-.sources li { break-inside: avoid; margin: 0 0 0.4mm; }
+.terms span { white-space: nowrap; margin-right: 1.5mm; }
+.sources { margin: 0; padding-left: 0; list-style: none; columns: 4; column-gap: 3mm; font-size: 5.8pt; line-height: 1.3; color: #444; }
+/* one line per note on paper; the full quote is in the tooltip, the Markdown and the JSON */
+.sources li { break-inside: avoid; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+h2 small { font-weight: normal; color: #777; font-size: 6.4pt; }
 .sources b { color: #a3262a; font-weight: 600; }
 .dropped { font-size: 6.2pt; color: #777; margin-top: 1mm; }
 .foot { font-size: 6pt; color: #888; margin-top: 1mm; }
 """
-
-HTML_QUOTE_CHARS = 40  # printed footnotes show the quote's start; the full quote is in the JSON and the tooltip
-
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
@@ -233,25 +232,26 @@ def _brief_html(brief: CountyBrief) -> str:
                       f"<th></th></tr>{rows}</table></div>")
     if tables:
         parts.append(f"<div class='cols'>{''.join(tables)}</div>")
-    lists = []
+    # Two balanced columns: tasks and projects (short lines) | risks (long lines) and terms.
+    left, right = [], []
     if brief.tasks:
-        lists.append("<div><h2>重点任务</h2><ol>" + "".join(f"<li>{_e(t.text)}{sup(t.source)}</li>" for t in brief.tasks) + "</ol></div>")
-    side = []
+        left.append("<h2>重点任务</h2><ol>" + "".join(f"<li>{_e(t.text)}{sup(t.source)}</li>" for t in brief.tasks) + "</ol>")
     if brief.projects:
-        side.append("<h2>重大项目</h2><ul>" + "".join(f"<li>{_e(p.name)}{sup(p.source)}</li>" for p in brief.projects) + "</ul>")
+        left.append("<h2>重大项目</h2><ul>" + "".join(f"<li>{_e(p.name)}{sup(p.source)}</li>" for p in brief.projects) + "</ul>")
     if brief.risks:
-        side.append("<h2>问题与风险</h2><ul>" + "".join(f"<li>{_e(r.text)}{sup(r.source)}</li>" for r in brief.risks) + "</ul>")
-    if side:
-        lists.append("<div>" + "".join(side) + "</div>")
-    if lists:
-        parts.append(f"<div class='cols'>{''.join(lists)}</div>")
+        right.append("<h2>问题与风险</h2><ul>" + "".join(f"<li>{_e(r.text)}{sup(r.source)}</li>" for r in brief.risks) + "</ul>")
     if brief.policy_terms:
-        parts.append("<h2>政策术语</h2><div class='terms'>" + "".join(
-            f"<span title='{_e(t.explanation or '')}'>{_e(t.term)}{sup(t.source)}</span>" for t in brief.policy_terms) + "</div>")
-    parts.append("<h2>来源</h2><ol class='sources'>")
+        right.append("<h2>政策术语</h2><div class='terms'>" + "".join(
+            f"<span title='{_e(t.explanation or '')}'>{_e(t.term)}{sup(t.source)}</span> " for t in brief.policy_terms) + "</div>")
+    if left or right:
+        parts.append(f"<div class='cols'><div>{''.join(left)}</div><div>{''.join(right)}</div></div>")
+    # Chunk ids of one document share their prefix: print it once, then the position per note.
+    prefix = os.path.commonprefix([s.chunk_id for s in notes.sources]).rpartition("-")[0]
+    cut = len(prefix) + 1 if prefix else 0
+    label = f" <small>分块 {_e(prefix)}-…</small>" if prefix else ""
+    parts.append(f"<h2>来源{label}</h2><ol class='sources'>")
     for n, s in enumerate(notes.sources, 1):
-        quote = s.quote if len(s.quote) <= HTML_QUOTE_CHARS else s.quote[:HTML_QUOTE_CHARS] + "…"
-        parts.append(f"<li title='{_e(s.quote)}'><b>{n}</b> {_e(s.chunk_id)} “{_e(quote)}”</li>")
+        parts.append(f"<li title='{_e(s.quote)}'><b>{n}</b> {_e(s.chunk_id[cut:])} “{_e(s.quote)}”</li>")
     parts.append("</ol>")
     if brief.dropped:
         parts.append(f"<div class='dropped'>未通过核对而删除 {len(brief.dropped)} 项：" + "；".join(

@@ -69,7 +69,8 @@ class LocalServer:
             state = json.loads(self.state_path.read_text("utf-8"))
             os.kill(state["pid"], 0)
             url = f"http://127.0.0.1:{state['port']}/v1"
-            with urllib.request.urlopen(url + "/models", timeout=0.5) as resp:
+            # A server busy generating for another command answers slowly, not never.
+            with urllib.request.urlopen(url + "/models", timeout=3) as resp:
                 return url if resp.status == 200 else None
         except (OSError, ValueError, KeyError):
             return None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -106,8 +107,13 @@ class StructuredLLM:
         return sum(r.seconds for r in self.records)
 
     def ask(self, messages: list[dict], model: type[T], *, name: str | None = None,
-            max_tokens: int | None = None) -> T:
-        """A validated ``model`` instance, or ``StructuredOutputError`` after the re-asks run out."""
+            max_tokens: int | None = None, on_token: Callable[[str], None] | None = None) -> T:
+        """A validated ``model`` instance, or ``StructuredOutputError`` after the re-asks run out.
+
+        Replies are streamed (to ``on_token`` when given): the client's timeout then applies
+        between tokens rather than to a whole long reply, and a local server stops generating
+        when the client goes away instead of finishing an abandoned request.
+        """
         name = name or model.__name__
         schema = model.model_json_schema()
         messages = list(messages)
@@ -121,7 +127,7 @@ class StructuredLLM:
         try:
             while attempts <= self.max_retries:
                 attempts += 1
-                last_output = self._complete(messages, schema, name, max_tokens or self.max_tokens)
+                last_output = self._complete(messages, schema, name, max_tokens or self.max_tokens, on_token)
                 try:
                     return model.model_validate_json(last_output)
                 except ValidationError as exc:
@@ -143,16 +149,18 @@ class StructuredLLM:
             last_output,
         )
 
-    def _complete(self, messages: list[dict], schema: dict, name: str, max_tokens: int | None) -> str:
+    def _complete(self, messages: list[dict], schema: dict, name: str, max_tokens: int | None,
+                  on_token: Callable[[str], None] | None) -> str:
+        stream = on_token or (lambda piece: None)
         try:
-            return self.llm.complete(messages, max_tokens=max_tokens,
+            return self.llm.complete(messages, max_tokens=max_tokens, on_token=stream,
                                      response_format=response_format(schema, self.mode, name))
         except LLMError as exc:
             # An endpoint without structured outputs: fall back to JSON mode once, for good.
             if self.mode != JSON_SCHEMA or not _UNSUPPORTED_FORMAT.search(str(exc)):
                 raise
             self.mode = JSON_MODE
-            return self.llm.complete(_with_schema_in_prompt(messages, schema), max_tokens=max_tokens,
+            return self.llm.complete(_with_schema_in_prompt(messages, schema), max_tokens=max_tokens, on_token=stream,
                                      response_format=response_format(schema, self.mode, name))
 
 

@@ -139,3 +139,12 @@ def test_answers_must_add_something_the_question_lacks():
     assert adds_information("3家", "通江县2022年新培育规上工业企业几家?", evidence)
     assert adds_information("兴山化工园", "兴山县2023年哪个园区成功创建全省首家D类化工园区?", evidence)
     assert not adds_information("利川市政府工作报告是由市长作的。", "利川市政府工作报告是由哪位市长作的?", evidence)
+
+
+def test_decimals_are_not_list_markers():
+    passages = [_passage(1, "争取各级转移支付资金16.2亿元、债券资金5亿元。", "一、2023年工作回顾"),
+                _passage(2, "单位GDP能耗降低3.2%左右。", "二、2024年工作思路和重点任务")]
+    text, _, dropped = check_answer("16.2亿元，5亿元[1]。", passages, "兴山县2023年转移支付资金和债券资金分别是多少?")
+    assert dropped == [] and text.startswith("16.2亿元")
+    text, _, dropped = check_answer("3.2%左右[2]。", passages, "兴山县2024年单位GDP能耗降低的目标是多少?")
+    assert dropped == [] and text

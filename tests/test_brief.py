@@ -49,15 +49,13 @@ def careful_model(messages: list[dict]) -> str:
         for n, text in lines:
             for name, value, unit, growth in _FIGURE.findall(text):
                 if value or growth:
-                    items.append({"s": int(n), "name": name, "value": value or None, "unit": unit or None,
-                                  "growth": f"{growth}%" if growth else None, "qualifier": None})
+                    items.append([int(n), name, value or None, unit or None, f"{growth}%" if growth else None, None])
         return json.dumps({"items": items}, ensure_ascii=False)
     if "项目" in system and "projects" in system:
-        names = [(int(n), m) for n, t in lines for m in re.findall(r"高家坪水库|十宜高速兴山段|城东商城", t)]
-        return json.dumps({"projects": [{"s": n, "name": m} for n, m in names]}, ensure_ascii=False)
+        names = [[int(n), m] for n, t in lines for m in re.findall(r"高家坪水库|十宜高速兴山段|城东商城", t)]
+        return json.dumps({"projects": names}, ensure_ascii=False)
     if "主要任务" in system:
-        return json.dumps({"tasks": [{"s": int(lines[0][0]), "text": lines[0][1][:20]}]} if lines else {"tasks": []},
-                          ensure_ascii=False)
+        return json.dumps({"tasks": [[int(lines[0][0]), lines[0][1][:20]]] if lines else []}, ensure_ascii=False)
     if "摘要" in system:
         facts = re.findall(r"^\[\d+\](.*)$", user, flags=re.M)
         return json.dumps({"headline": "；".join(facts[:2])[:100]}, ensure_ascii=False)
@@ -139,11 +137,10 @@ def test_map_schemas_become_grammars_llama_cpp_can_parse():
 
 
 def test_reasks_after_garbage_with_the_error_and_validates():
-    llm = FakeLLM("Sure! Here are the indicators: 地区生产总值170亿元",
-                  '{"items":[{"s":1,"name":"地区生产总值","value":"170","unit":"亿元","growth":"8%","qualifier":null}]}')
+    llm = FakeLLM("Sure! Here are the indicators: 地区生产总值170亿元", '{"items":[[1,"地区生产总值","170","亿元","8%",null]]}')
     structured = StructuredLLM(llm, max_retries=2)
     result = structured.ask([{"role": "system", "content": "抽取"}, {"role": "user", "content": "[1]…"}], IndicatorExtraction)
-    assert result.items[0].value == "170" and result.items[0].growth == "8%"
+    assert result.items[0] == (1, "地区生产总值", "170", "亿元", "8%", None)
     assert len(llm.calls) == 2 and structured.records[0].attempts == 2
     reask = llm.calls[1]
     assert reask[-2] == {"role": "assistant", "content": "Sure! Here are the indicators: 地区生产总值170亿元"}
@@ -157,12 +154,12 @@ def test_sends_the_schema_as_a_grammar_to_the_local_server():
 
 
 def test_gives_up_loudly_naming_the_field():
-    bad = '{"items":[{"s":1,"name":"地区生产总值","value":"170亿元","unit":null,"growth":null,"qualifier":null}]}'
+    bad = '{"items":[[1,"地区生产总值","170亿元",null,null,null]]}'
     llm = FakeLLM(bad, bad, bad)
     with pytest.raises(StructuredOutputError) as exc:
         StructuredLLM(llm, max_retries=2).ask([{"role": "user", "content": "x"}], IndicatorExtraction, name="indicators")
     assert exc.value.attempts == 3 and exc.value.last_output == bad
-    assert "`items[0].value`" in str(exc.value) and "indicators" in str(exc.value)
+    assert "`items[0][2]`" in str(exc.value) and "indicators" in str(exc.value)
     assert len(llm.calls) == 3
 
 
@@ -215,9 +212,9 @@ def test_a_number_not_in_its_quote_is_dropped_and_reported(scripted):
         reply = careful_model(messages)
         if "经济社会指标" in messages[0]["content"] and "170亿元" in messages[-1]["content"]:
             data = json.loads(reply)
-            gdp = next(i for i in data["items"] if i["value"] == "170")
-            data["items"].append({**gdp, "name": "固定资产投资", "value": "180", "growth": None})  # 180 is nowhere in that sentence
-            gdp["growth"] = "8.5%"  # nor is 8.5
+            gdp = next(i for i in data["items"] if i[2] == "170")
+            data["items"].append([gdp[0], "固定资产投资", "180", "亿元", None, None])  # 180 is nowhere in that sentence
+            gdp[4] = "8.5%"  # nor is 8.5
             reply = json.dumps(data, ensure_ascii=False)
         return reply
 
@@ -236,7 +233,7 @@ def test_a_number_not_in_its_quote_is_dropped_and_reported(scripted):
 def test_items_citing_sentences_not_in_the_prompt_are_dropped(scripted):
     def cites_elsewhere(messages):
         if "经济社会指标" in messages[0]["content"]:
-            return '{"items":[{"s":9999,"name":"地区生产总值","value":"170","unit":"亿元","growth":null,"qualifier":"左右"}]}'
+            return '{"items":[[9999,"地区生产总值","170","亿元",null,"左右"]]}'
         return careful_model(messages)
 
     scripted.llm.respond = cites_elsewhere
@@ -318,7 +315,7 @@ def test_html_page_lists_sources_as_footnotes(scripted):
     brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
     page = render_html([brief])
     assert page.count("<li title=") >= len(brief.tasks)
-    assert "024234ff5f19-0002" in page  # the chunk holding 170亿元
+    assert "分块 024234ff5f19-…" in page and "<b>1</b> 0002 “" in page  # the chunk holding 170亿元, cited first
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,3 +477,37 @@ def test_careful_model_briefs_cover_most_key_facts(scripted):
     coverage = score_brief(doc["file"], brief, facts[doc["file"]]["facts"])
     tasks_risks = [r for r in coverage.results if r.fact["kind"] in ("task", "risk", "term", "document")]
     assert all(r.status == "found" for r in tasks_risks)
+
+
+def test_worst_case_html_brief_prints_on_one_a4_page():
+    """Every section at its cap and ~65 distinct footnotes still fit one A4 page per brief.
+
+    Needs WeasyPrint and a CJK font, which the project does not depend on; skipped without them.
+    """
+    weasyprint = pytest.importorskip("weasyprint")
+    from rag.settings import BriefSettings
+
+    cfg = BriefSettings()
+    quote = "一般公共财政预算收入10.1亿元,增长30%,其中,税收收入8.4亿元,税占比83.6%,金融机构存贷款余额分别达到163.6亿元。"
+
+    def src(i):
+        return {"chunk_id": f"024234ff5f19-{i:04d}", "quote": quote[: 40 + i % 40] + str(i)}
+
+    brief = CountyBrief.model_validate({
+        "county": "兴山县", "province": "湖北省",
+        "document": {"file": XINGSHAN, "title": "2024年兴山县政府工作报告", "doc_type": "政府工作报告", "date": "2024-01-12",
+                     "meeting": "兴山县第十九届人民代表大会第四次会议", "speaker": "吴浩", "year_under_review": 2023, "plan_year": 2024},
+        "headline": {"text": "兴" * 200, "sources": [src(1), src(2)]},
+        "indicators": [{"name": "规模以上工业企业增加值合计"[: 6 + i % 8], "value": "110.25", "unit": "万人次", "growth": "-13.5%",
+                        "qualifier": "以上", "year": 2023, "source": src(10 + i)} for i in range(cfg.max_indicators)],
+        "targets": [{"name": "社会消费品零售总额增长目标"[: 6 + i % 8], "value": "1100", "unit": "亿元", "growth": "12%",
+                     "qualifier": "左右", "year": 2024, "source": src(30 + i)} for i in range(cfg.max_targets)],
+        "tasks": [{"text": "聚力有效投资,培育高质量发展新引擎,推动城镇产业集中"[: 16 + i * 3], "source": src(50 + i)} for i in range(8)],
+        "projects": [{"name": "沿江高铁宜兴联络线十宜高速兴山段"[: 6 + i], "source": src(60 + i)} for i in range(cfg.max_projects)],
+        "risks": [{"text": "重大项目支撑不足,投资对经济增长的拉动作用仍需增强,产业结构亟待优化", "source": src(70 + i)}
+                  for i in range(cfg.max_risks)],
+        "policy_terms": [{"term": "六创六争四化同步", "explanation": "即争创全省山区县域经济发展先进县", "source": src(80 + i)}
+                         for i in range(cfg.max_terms)],
+    })
+    pages = weasyprint.HTML(string=render_html([brief, brief])).render().pages
+    assert len(pages) == 2

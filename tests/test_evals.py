@@ -116,3 +116,10 @@ def test_bad_question_file(tmp_path):
         load_items(bad)
     with pytest.raises(InputError, match="does not exist"):
         load_items(tmp_path / "missing.jsonl")
+
+
+def test_list_markers_and_decimals_in_citation_support():
+    cited = ["生产总值增长9%,总量突破185亿元;单位GDP能耗降低3.2%左右"]
+    assert citation_supported("1. 增长9%。\n2. 总量185亿元。", cited)
+    assert citation_supported("3.2%左右[1]", cited)
+    assert not citation_supported("3.3%左右[1]", cited)
