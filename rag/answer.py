@@ -331,11 +331,13 @@ def adds_information(answer: str, question: str, evidence: str) -> bool:
     if re.match(r"^(是|否|不是|没有|有)[，,。\s\[]", answer):
         return True  # a yes/no answer
 
-    def pairs(text: str) -> set[str]:
-        flat = re.sub(r"[^\w%]", "", normalize(CITATION.sub("", text)))
-        return {flat[i : i + 2] for i in range(len(flat) - 1)}
+    def flat(text: str) -> str:
+        return re.sub(r"[^\w%]", "", normalize(CITATION.sub("", text)))
 
-    source = normalize(evidence)
+    def pairs(text: str) -> set[str]:
+        return {flat(text)[i : i + 2] for i in range(len(flat(text)) - 1)}
+
+    source = flat(evidence)  # compared in the same punctuation-free form ("2.1∶1" -> "211")
     return any(pair in source for pair in pairs(answer) - pairs(question))
 
 

@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.brief import CountyBrief, Indicator, bigram_coverage
+from rag.brief_check import bigram_coverage
+from rag.brief_schema import CountyBrief, Indicator
 from rag.text import normalize
 
 SECTIONS = {"task": ("tasks", "text"), "project": ("projects", "name"), "risk": ("risks", "text"),

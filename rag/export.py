@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rag.brief import CountyBrief, Indicator, Source, brief_document, brief_settings_hash
+from rag.brief import brief_document, brief_settings_hash
+from rag.brief_schema import CountyBrief, Indicator, Source
 from rag.errors import GovbriefError, InputError
 from rag.llm import ChatClient
 from rag.settings import Settings

@@ -88,7 +88,7 @@ class LLMSettings(BaseModel):
 
 class BriefSettings(BaseModel):
     section_chars: int = Field(
-        700, description="Largest slice of sentences sent to the LLM per map step (smaller slices keep each JSON reply short)."
+        500, description="Largest slice of sentences sent to the LLM per map step (smaller slices keep each JSON reply short)."
     )
     max_retries: int = Field(2, description="Re-asks after output that fails JSON-schema validation.")
     max_tokens: int = Field(900, description="Longest structured reply in tokens.")
@@ -99,9 +99,9 @@ class BriefSettings(BaseModel):
         "(json_object + schema) and remote endpoints json_schema, falling back to plain JSON mode if refused.",
     )
     indicator_chars: int = Field(
-        2000, description="Budget of figure-bearing sentences read for indicators and targets, most important first."
+        1300, description="Budget of figure-bearing sentences read for indicators and targets, most important first."
     )
-    project_chars: int = Field(600, description="Budget of sentences read for named projects.")
+    project_chars: int = Field(450, description="Budget of sentences read for named projects.")
     max_indicators: int = Field(16, description="Most indicators of the year under review kept in a brief.")
     max_targets: int = Field(14, description="Most targets kept in a brief.")
     max_projects: int = Field(10, description="Most projects kept in a brief.")

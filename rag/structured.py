@@ -110,9 +110,9 @@ class StructuredLLM:
             max_tokens: int | None = None, on_token: Callable[[str], None] | None = None) -> T:
         """A validated ``model`` instance, or ``StructuredOutputError`` after the re-asks run out.
 
-        Replies are streamed (to ``on_token`` when given): the client's timeout then applies
-        between tokens rather than to a whole long reply, and a local server stops generating
-        when the client goes away instead of finishing an abandoned request.
+        Replies are not streamed unless ``on_token`` is given: llama-cpp-python's server ends a
+        streaming reply early (with a normal end of stream) as soon as another client's request
+        waits, which would cut the JSON short on a shared server; a plain request runs to the end.
         """
         name = name or model.__name__
         schema = model.model_json_schema()
@@ -151,16 +151,15 @@ class StructuredLLM:
 
     def _complete(self, messages: list[dict], schema: dict, name: str, max_tokens: int | None,
                   on_token: Callable[[str], None] | None) -> str:
-        stream = on_token or (lambda piece: None)
         try:
-            return self.llm.complete(messages, max_tokens=max_tokens, on_token=stream,
+            return self.llm.complete(messages, max_tokens=max_tokens, on_token=on_token,
                                      response_format=response_format(schema, self.mode, name))
         except LLMError as exc:
             # An endpoint without structured outputs: fall back to JSON mode once, for good.
             if self.mode != JSON_SCHEMA or not _UNSUPPORTED_FORMAT.search(str(exc)):
                 raise
             self.mode = JSON_MODE
-            return self.llm.complete(_with_schema_in_prompt(messages, schema), max_tokens=max_tokens, on_token=stream,
+            return self.llm.complete(_with_schema_in_prompt(messages, schema), max_tokens=max_tokens, on_token=on_token,
                                      response_format=response_format(schema, self.mode, name))
 
 

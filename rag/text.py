@@ -14,7 +14,7 @@ STOPWORDS = set(
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # Citation markers [1], [1,2], 【1】 and list markers "1." / "二、" at line starts (not "16.2").
 CITATION = re.compile(r"[\[【](\d+(?:\s*[,，、]\s*\d+)*)[\]】]")
-ENUMERATION = re.compile(r"^\s*(?:\d{1,2}|[一二三四五六七八九十])[.、．)）](?!\d)\s*", re.M)
+ENUMERATION = re.compile(r"(?:^|(?<=[。；;！？!?]))\s*(?:\d{1,2}|[一二三四五六七八九十])[.、．)）](?!\d)\s*", re.M)
 
 
 def strip_markup(answer: str) -> str:

@@ -148,3 +148,10 @@ def test_decimals_are_not_list_markers():
     assert dropped == [] and text.startswith("16.2亿元")
     text, _, dropped = check_answer("3.2%左右[2]。", passages, "兴山县2024年单位GDP能耗降低的目标是多少?")
     assert dropped == [] and text
+
+
+def test_ratio_answers_count_as_information():
+    from rag.answer import adds_information
+
+    evidence = "城乡居民人均可支配收入比达到2.1∶1左右"
+    assert adds_information("2.1∶1左右[2]", "到2027年芦山城乡居民人均可支配收入比要达到多少?", evidence)

@@ -47,9 +47,9 @@ def careful_model(messages: list[dict]) -> str:
     if "经济社会指标" in system:
         items = []
         for n, text in lines:
-            for name, value, unit, growth in _FIGURE.findall(text):
+            for name, value, _unit, growth in _FIGURE.findall(text):
                 if value or growth:
-                    items.append([int(n), name, value or None, unit or None, f"{growth}%" if growth else None, None])
+                    items.append({"s": int(n), "name": name, "value": value or None, "growth": f"{growth}%" if growth else None})
         return json.dumps({"items": items}, ensure_ascii=False)
     if "项目" in system and "projects" in system:
         names = [[int(n), m] for n, t in lines for m in re.findall(r"高家坪水库|十宜高速兴山段|城东商城", t)]
@@ -137,10 +137,10 @@ def test_map_schemas_become_grammars_llama_cpp_can_parse():
 
 
 def test_reasks_after_garbage_with_the_error_and_validates():
-    llm = FakeLLM("Sure! Here are the indicators: 地区生产总值170亿元", '{"items":[[1,"地区生产总值","170","亿元","8%",null]]}')
+    llm = FakeLLM("Sure! Here are the indicators: 地区生产总值170亿元", '{"items":[{"s":1,"name":"地区生产总值","value":"170","growth":"8%"}]}')
     structured = StructuredLLM(llm, max_retries=2)
     result = structured.ask([{"role": "system", "content": "抽取"}, {"role": "user", "content": "[1]…"}], IndicatorExtraction)
-    assert result.items[0] == (1, "地区生产总值", "170", "亿元", "8%", None)
+    assert (result.items[0].value, result.items[0].growth) == ("170", "8%")
     assert len(llm.calls) == 2 and structured.records[0].attempts == 2
     reask = llm.calls[1]
     assert reask[-2] == {"role": "assistant", "content": "Sure! Here are the indicators: 地区生产总值170亿元"}
@@ -154,12 +154,12 @@ def test_sends_the_schema_as_a_grammar_to_the_local_server():
 
 
 def test_gives_up_loudly_naming_the_field():
-    bad = '{"items":[[1,"地区生产总值","170亿元",null,null,null]]}'
+    bad = '{"items":[{"s":1,"name":"地区生产总值","value":"170亿元","growth":null}]}'
     llm = FakeLLM(bad, bad, bad)
     with pytest.raises(StructuredOutputError) as exc:
         StructuredLLM(llm, max_retries=2).ask([{"role": "user", "content": "x"}], IndicatorExtraction, name="indicators")
     assert exc.value.attempts == 3 and exc.value.last_output == bad
-    assert "`items[0][2]`" in str(exc.value) and "indicators" in str(exc.value)
+    assert "`items[0].value`" in str(exc.value) and "indicators" in str(exc.value)
     assert len(llm.calls) == 3
 
 
@@ -212,9 +212,9 @@ def test_a_number_not_in_its_quote_is_dropped_and_reported(scripted):
         reply = careful_model(messages)
         if "经济社会指标" in messages[0]["content"] and "170亿元" in messages[-1]["content"]:
             data = json.loads(reply)
-            gdp = next(i for i in data["items"] if i[2] == "170")
-            data["items"].append([gdp[0], "固定资产投资", "180", "亿元", None, None])  # 180 is nowhere in that sentence
-            gdp[4] = "8.5%"  # nor is 8.5
+            gdp = next(i for i in data["items"] if i["value"] == "170")
+            data["items"].append({**gdp, "name": "固定资产投资", "value": "180", "growth": None})  # 180 is nowhere in that sentence
+            gdp["growth"] = "8.5%"  # nor is 8.5
             reply = json.dumps(data, ensure_ascii=False)
         return reply
 
@@ -223,23 +223,45 @@ def test_a_number_not_in_its_quote_is_dropped_and_reported(scripted):
     shown = [(i.name, i.value, i.growth) for i in brief.indicators]
     assert ("固定资产投资", "180", None) not in shown and ("地区生产总值", "170", "8.5%") not in shown
     reasons = {d.item: d.reason for d in brief.dropped}
-    assert reasons["固定资产投资 180亿元"] == "number 180 is not in its quote"
+    assert reasons["固定资产投资 180"] == "number 180 is not in its quote"  # no unit: 180 stands nowhere in the quote
     assert reasons["地区生产总值 170亿元 增长8.5%"] == "number 8.5 is not in its quote"
     markdown = render_markdown(brief)
     assert "未通过核对" in markdown and "number 180 is not in its quote" in markdown
     assert "180" not in markdown.split("## 未通过核对")[0]
 
 
-def test_items_citing_sentences_not_in_the_prompt_are_dropped(scripted):
-    def cites_elsewhere(messages):
-        if "经济社会指标" in messages[0]["content"]:
-            return '{"items":[[9999,"地区生产总值","170","亿元",null,"左右"]]}'
+def test_citations_are_repaired_within_the_prompt_or_dropped(scripted):
+    def cites_badly(messages):
+        user = messages[-1]["content"]
+        if "经济社会指标" in messages[0]["content"] and "170亿元" in user:
+            n = int(re.search(r"^\[(\d+)\][^\n]*170亿元", user, flags=re.M).group(1))
+            return json.dumps({"items": [
+                {"s": n + 1, "name": "地区生产总值", "value": "170", "growth": "8%"},  # cites its neighbour
+                {"s": 9999, "name": "地区生产总值", "value": "999", "growth": None},  # cites nothing it was shown
+            ]}, ensure_ascii=False)
         return careful_model(messages)
 
-    scripted.llm.respond = cites_elsewhere
+    scripted.llm.respond = cites_badly
     brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
-    assert brief.indicators == [] and brief.targets == []
+    gdp = next(i for i in brief.indicators if i.name == "地区生产总值")
+    assert gdp.source.quote == "预计完成地区生产总值170亿元,增长8%;"
     assert any("[9999]" in d.reason for d in brief.dropped)
+    assert all(i.value != "999" for i in brief.indicators)
+
+
+def test_a_zero_for_none_is_cleared_and_the_rate_kept(scripted):
+    def zero_growth(messages):
+        user = messages[-1]["content"]
+        if "经济社会指标" in messages[0]["content"] and "生产总值增长9%" in user:
+            n = int(re.search(r"^\[(\d+)\][^\n]*生产总值增长9%", user, flags=re.M).group(1))
+            return json.dumps({"items": [{"s": n, "name": "生产总值", "value": "9", "growth": "0%"}]})
+        return careful_model(messages)
+
+    scripted.llm.respond = zero_growth
+    brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
+    target = next(t for t in brief.targets if t.name == "生产总值")
+    assert (target.value, target.unit, target.growth) == (None, None, "9%")  # 9 after 增长 is the rate
+    assert any(d.section == "zero" and "0%" in d.item for d in brief.dropped)
 
 
 def test_every_seed_briefs_and_passes_its_own_grounding_check(scripted):
@@ -288,7 +310,7 @@ def test_brief_of_a_county_with_two_documents_briefs_each_and_says_so(run):
     briefs = json.loads(out)
     assert [b["document"]["doc_type"] for b in briefs] == ["政府工作报告", "全会公报"]
     targets = {(t["name"], t["growth"], t["qualifier"]) for t in briefs[0]["targets"]}
-    assert ("地区生产总值", "7%", None) in targets
+    assert ("地区生产总值", "7%", "左右") in targets  # the qualifier is read from the quote
     assert any(t["value"] == "100" and t["year"] == 2027 for t in briefs[1]["targets"])  # 到2027年…达到100亿元
     code, out, err = run("brief", "芦山县", "--doc", "全会公报", "--format", "json")
     assert code == 0 and "matches" not in err

@@ -123,3 +123,8 @@ def test_list_markers_and_decimals_in_citation_support():
     assert citation_supported("1. 增长9%。\n2. 总量185亿元。", cited)
     assert citation_supported("3.2%左右[1]", cited)
     assert not citation_supported("3.3%左右[1]", cited)
+
+
+def test_inline_list_markers_are_not_numbers():
+    cited = ["经济社会主要预期目标是:生产总值增长9%,总量突破185亿元;"]
+    assert citation_supported("1. 增长目标是9%。2. 总量要达到185亿元。", cited)

@@ -1,0 +1,190 @@
+"""The ``CountyBrief`` schema, and the small schemas the LLM fills in during the map steps."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+BRIEF_VERSION = 1  # bump when generation changes in a way that should redo exported briefs
+
+# [.] rather than an escaped dot: llama.cpp's GBNF parser rejects the escape its schema converter emits.
+NUMBER_PATTERN = r"^[0-9]+([.][0-9]+)?$"
+GROWTH_PATTERN = r"^-?[0-9]+([.][0-9]+)?%$"
+HEADLINE_MAX_CHARS = 200
+MAX_TASKS = 8
+
+
+# ---------------------------------------------------------------------------------------------
+# The schema
+
+
+class Source(BaseModel):
+    """Where an item comes from: a chunk of the document and a verbatim quote from it."""
+
+    chunk_id: str = Field(description="Id of the cited chunk, e.g. 024234ff5f19-0002.")
+    quote: str = Field(description="Verbatim text of the cited chunk (its heading or body).")
+
+
+class Indicator(BaseModel):
+    """A figure the report gives: last year's result or this year's target."""
+
+    name: str = Field(description="Indicator as the report names it, e.g. 地区生产总值.")
+    value: str | None = Field(None, pattern=NUMBER_PATTERN, description="The amount as written, digits only, e.g. 170.")
+    unit: str | None = Field(None, description="Unit of the value, e.g. 亿元, 万人次, 家, %.")
+    growth: str | None = Field(None, pattern=GROWTH_PATTERN, description="Growth rate, e.g. 8%; a fall is negative.")
+    qualifier: str | None = Field(None, description="Hedge the report attaches, e.g. 左右, 以上, 力争, 不低于.")
+    year: int | None = Field(None, description="The year the figure is for.")
+    source: Source
+
+
+class Task(BaseModel):
+    """A main task or priority, one line."""
+
+    text: str = Field(max_length=80)
+    source: Source
+
+
+class Project(BaseModel):
+    """A project the report names."""
+
+    name: str
+    source: Source
+
+
+class Risk(BaseModel):
+    """A shortcoming or risk the report admits."""
+
+    text: str
+    source: Source
+
+
+class PolicyTerm(BaseModel):
+    """A notable policy term or slogan, with the report's own explanation when it gives one."""
+
+    term: str
+    explanation: str | None = None
+    source: Source
+
+
+class Headline(BaseModel):
+    """A summary of at most 200 characters; its numbers come from its sources."""
+
+    text: str = Field(max_length=HEADLINE_MAX_CHARS)
+    sources: list[Source] = Field(default_factory=list)
+
+
+class DocumentInfo(BaseModel):
+    """The briefed document, as read from its opening lines when it was indexed."""
+
+    file: str
+    title: str | None = None
+    doc_type: str | None = None
+    date: str | None = None
+    meeting: str | None = None
+    speaker: str | None = None
+    year_under_review: int | None = None
+    plan_year: int | None = None
+
+
+class DroppedItem(BaseModel):
+    """Something the model proposed that failed a check, and why."""
+
+    section: str = Field(description="indicators, targets, projects, tasks, headline, ...")
+    item: str = Field(description="The item as proposed.")
+    reason: str
+    chunk_id: str | None = None
+    quote: str | None = None
+
+
+class LLMCall(BaseModel):
+    """One structured request: which step, attempts, seconds, prompt and reply sizes."""
+
+    step: str
+    attempts: int
+    seconds: float
+    prompt_chars: int
+    output_chars: int
+
+
+class GenerationInfo(BaseModel):
+    """How the brief was made."""
+
+    model: str
+    brief_version: int = BRIEF_VERSION
+    settings_hash: str
+    seconds: float
+    llm_calls: int
+    llm_seconds: float
+    generated_at: str
+    calls: list[LLMCall] = Field(default_factory=list)
+
+
+class CountyBrief(BaseModel):
+    """A one-page brief of one document; every item carries its citation."""
+
+    county: str
+    province: str | None = None
+    prefecture: str | None = None
+    document: DocumentInfo
+    headline: Headline | None = None
+    indicators: list[Indicator] = Field(default_factory=list, description="Results of the year under review.")
+    targets: list[Indicator] = Field(default_factory=list, description="Targets for the plan year (or a later year it names).")
+    tasks: list[Task] = Field(default_factory=list, max_length=MAX_TASKS)
+    projects: list[Project] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    policy_terms: list[PolicyTerm] = Field(default_factory=list)
+    dropped: list[DroppedItem] = Field(default_factory=list, description="Proposed items that failed grounding.")
+    generation: GenerationInfo | None = None
+
+
+def brief_schema() -> dict:
+    """The JSON schema of ``CountyBrief`` (``govbrief schema brief``)."""
+    return CountyBrief.model_json_schema()
+
+
+# What the LLM fills in during the map steps: short, flat, and citing units by number.
+
+
+class MapIndicator(BaseModel):
+    """One figure as the model reads it. Unit and qualifier are read by code from the quote,
+    around the value's own occurrence: fewer generated tokens, and they cannot drift."""
+
+    s: int
+    name: str = Field(max_length=20)
+    value: Annotated[str, Field(pattern=NUMBER_PATTERN, max_length=12)] | None
+    growth: Annotated[str, Field(pattern=GROWTH_PATTERN, max_length=10)] | None
+
+
+class IndicatorExtraction(BaseModel):
+    """Map output for figures."""
+
+    items: list[MapIndicator] = Field(max_length=24)
+
+
+# Projects and tasks are [sentence, text] rows: two slots leave nothing to confuse, and a row
+# costs fewer generated tokens than an object with keys.
+# A name may not hold 、，；。: the grammar itself makes the model list projects one by one.
+PROJECT_NAME_PATTERN = r'^[^、，,；;。：:"]{2,18}$'
+ProjectRow = tuple[int, Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)]]
+
+
+class ProjectExtraction(BaseModel):
+    """Map output for named projects: [sentence, name] rows."""
+
+    projects: list[ProjectRow] = Field(max_length=12)
+
+
+TaskRow = tuple[int, Annotated[str, Field(max_length=40)]]
+
+
+class TaskExtraction(BaseModel):
+    """Map output for tasks, used only when a document has no plan headings: [sentence, text] rows."""
+
+    tasks: list[TaskRow] = Field(max_length=MAX_TASKS)
+
+
+class HeadlineDraft(BaseModel):
+    """The headline as the LLM writes it."""
+
+    headline: str = Field(max_length=HEADLINE_MAX_CHARS)
