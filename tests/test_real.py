@@ -129,21 +129,21 @@ def test_chat_in_a_pseudo_terminal(real_engine, tmp_path):
     """Drive `govbrief chat` as a user would: a question, then a follow-up, with the local model."""
     import pexpect
 
-    env = {**os.environ, "GOVBRIEF_STORE__PATH": str(real_engine.settings.store.path), "TERM": "xterm",
-           "COLUMNS": "120", "LINES": "40"}
+    env = {**os.environ, "GOVBRIEF_STORE__PATH": str(real_engine.settings.store.path), "TERM": "dumb",
+           "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120", "LINES": "40"}
     exe = os.path.join(os.path.dirname(sys.executable), "govbrief")
     child = pexpect.spawn(exe, ["chat"], cwd=str(REPO), env=env, encoding="utf-8", timeout=180, dimensions=(40, 120))
     try:
         child.expect("模型已就绪")
-        child.expect("问> ")
+        child.expect("问>")
         child.sendline("兴山县2023年地区生产总值是多少")
         child.expect("170亿元")
         child.expect("003_a378347d771fafc0.txt")  # the citation panel
-        child.expect("问> ")
+        child.expect("问>")
         child.sendline("那固定资产投资呢？")
         child.expect("兴山县2023年固定资产投资")  # the dimmed rewrite
         child.expect("71.6亿元")
-        child.expect("问> ")
+        child.expect("问>")
         child.sendline("/quit")
         child.expect(pexpect.EOF)
     finally:
