@@ -28,11 +28,13 @@ def main() -> None:
     parser.add_argument("--from-export", type=Path, default=None, help="Score the JSON briefs in this export folder.")
     parser.add_argument("--save", type=Path, default=None, help="Write the generated briefs (JSON) into this folder.")
     parser.add_argument("--verbose", "-v", action="store_true", help="List every fact, not only the misses.")
+    parser.add_argument("--only", default="", help="Comma-separated file prefixes to score (default: all).")
     opts = parser.parse_args()
 
     from rag.brief import CountyBrief, brief_document, verify_brief
     from rag.brief_eval import load_facts, score_brief
     from rag.engine import Engine
+    from rag.errors import GovbriefError
     from rag.settings import Settings
 
     facts = load_facts(opts.facts)
@@ -41,17 +43,24 @@ def main() -> None:
         settings.llm.model = opts.model
     engine = Engine(settings)
     docs = {d["file"]: d for d in engine.store.documents()}
-    rows = []
+    rows, failed = [], []
     try:
         for file, entry in facts.items():
+            if opts.only and not any(file.startswith(x) for x in opts.only.split(",")):
+                continue
             if file not in docs:
                 print(f"{file}: not indexed, skipped")
                 continue
             started = time.perf_counter()
-            if opts.from_export:
-                brief = CountyBrief.model_validate_json((opts.from_export / f"{Path(file).stem}.json").read_text("utf-8"))
-            else:
-                brief = brief_document(engine.store, docs[file], engine.llm, settings)
+            try:
+                if opts.from_export:
+                    brief = CountyBrief.model_validate_json((opts.from_export / f"{Path(file).stem}.json").read_text("utf-8"))
+                else:
+                    brief = brief_document(engine.store, docs[file], engine.llm, settings)
+            except (GovbriefError, OSError, ValueError) as exc:  # one failure must not hide the other reports
+                print(f"\n{file} {entry['county']}: FAILED: {exc}")
+                failed.append(file)
+                continue
             seconds = time.perf_counter() - started
             if opts.save:
                 opts.save.mkdir(parents=True, exist_ok=True)
@@ -84,7 +93,7 @@ def main() -> None:
     mean = sum(r[2].score for r in rows) / len(rows)
     print(f"\nall reports: {found}/{total} key facts ({found / total:.0%}), mean per-report coverage {mean:.0%}, "
           f"lowest {min(r[2].score for r in rows):.0%}, grounding violations {sum(len(r[3]) for r in rows)} "
-          f"(model {settings.llm.model})")
+          f"(model {settings.llm.model})" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     print(json.dumps({"model": settings.llm.model, "coverage": {r[0]: round(r[2].score, 3) for r in rows},
                       "violations": sum(len(r[3]) for r in rows)}, ensure_ascii=False))
 

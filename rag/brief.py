@@ -37,6 +37,7 @@ from pathlib import Path
 from rag.brief_check import (
     bigram_coverage,
     canonical_number,
+    check_indicator,
     document_numbers,
     drop_ungrounded,
     indicator_text,
@@ -48,6 +49,7 @@ from rag.brief_read import (
     TASK_CUE,
     Unit,
     admitted_risks,
+    as_written,
     clean_name,
     clean_project_name,
     figure_units,
@@ -209,48 +211,72 @@ def _section_label(unit: Unit) -> str:
 
 
 def _map_indicators(units, structured, settings, meta, by_id, dropped, progress):
+    """Results and targets, each from its own slices, best sentences first.
+
+    Slices of one kind stop once that kind has as many grounded items as it keeps: later
+    slices hold lesser figures that would not make the cut, and generated tokens are what a
+    brief's time is spent on.
+    """
     cfg = settings.brief
     candidates = figure_units([u for u in units if has_figure(u.text) and unit_kind(u)])
     chosen = select(candidates, indicator_score, cfg.indicator_chars)
-    by_n = {u.n: u for u in candidates}
     found: list[tuple[str, float, int, Indicator]] = []
-    # Results and targets in separate slices: each prompt is homogeneous, and a long list of
-    # results cannot use up the item limit before the targets paragraph.
-    groups = [g for kind in ("actual", "target") for g in slices([u for u in chosen if unit_kind(u) == kind],
-                                                                    cfg.section_chars)]
-    for i, group in enumerate(groups, 1):
-        progress("indicators", f"{i}/{len(groups)} {_section_label(group[0])}")
+    limits = {"actual": cfg.max_indicators, "target": cfg.max_targets}
+    plan = [(kind, g) for kind in ("actual", "target")
+            for g in slices([u for u in chosen if unit_kind(u) == kind], cfg.section_chars)]
+    for i, (kind, group) in enumerate(plan, 1):
+        grounded = sum(1 for k, _, _, item in found if k == kind and check_indicator(item, by_id) is None)
+        if grounded >= limits[kind]:
+            continue
+        progress("indicators", f"{i}/{len(plan)} {_section_label(group[0])}")
         messages = [
             {"role": "system", "content": render("brief_indicators_system")},
             {"role": "user", "content": render("brief_indicators_user", units="\n".join(u.render() for u in group))},
         ]
-        result = structured.ask(messages, IndicatorExtraction, name="indicators")
-        for item in result.items:
-            item = _zero_as_null(item, by_n.get(item.s), dropped)
-            unit = resolve_citation(item.s, item.name, [item.value, item.growth], group)
-            if unit is None:
-                proposed = f"[{item.s}] " + " ".join(x for x in (item.name, item.value, item.growth) if x)
-                dropped.append(DroppedItem(section="indicators", item=proposed,
-                                           reason=f"cites sentence [{item.s}], which was not in the prompt"))
-                continue
-            kind = unit_kind(unit) or "actual"
-            growth = item.growth
-            # A rate that is in the quote but belongs to something else is cleared; an invented
-            # one is left for the grounding check, which drops the whole item.
-            in_quote = bool(growth) and normalize(growth.lstrip("-")) in normalize(unit.text)
-            if in_quote and item.value and not growth_belongs(unit.text, item.name, item.value, growth):
-                dropped.append(DroppedItem(section="growth", item=f"{item.name} {item.value}: {growth}",
-                                           reason="the rate is not this indicator's growth in its quote; cleared",
-                                           chunk_id=unit.chunk.id, quote=unit.text))
-                growth = None
-            value = item.value
-            unit_text, qualifier = read_unit_and_qualifier(unit.text, value, growth)
-            value, unit_text, growth = percent_as_growth(unit.text, value, unit_text, growth)
-            indicator = Indicator(name=clean_name(item.name, value, growth), value=value, unit=unit_text,
-                                  growth=signed_growth(unit.text, growth), qualifier=qualifier,
-                                  year=unit_year(unit, kind, meta), source=Source(chunk_id=unit.chunk.id, quote=unit.text))
-            found.append((kind, indicator_score(unit), unit.position, indicator))
+        for item in structured.ask(messages, IndicatorExtraction, name="indicators").items:
+            made = _indicator_from(item, group, meta, dropped)
+            if made:
+                unit, indicator = made
+                found.append((unit_kind(unit) or "actual", indicator_score(unit), unit.position, indicator))
     return _reduce_indicators(found, "actual", cfg.max_indicators), _reduce_indicators(found, "target", cfg.max_targets)
+
+
+def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
+                    dropped: list[DroppedItem]) -> tuple[Unit, Indicator] | None:
+    """An ``Indicator`` from one map item: citation resolved, numbers spelled as the quote
+    spells them, unit and qualifier read from the quote, misfiled fields cleared (and reported).
+    Grounding is checked later, on the whole brief."""
+    by_n = {u.n: u for u in group}
+    item = _zero_as_null(item, by_n.get(item.s), dropped)
+    unit = resolve_citation(item.s, item.name, [item.value, item.growth], group)
+    if unit is None:
+        proposed = f"[{item.s}] " + " ".join(x for x in (item.name, item.value, item.growth) if x)
+        dropped.append(DroppedItem(section="indicators", item=proposed,
+                                   reason=f"cites sentence [{item.s}], which was not in the prompt"))
+        return None
+    quote = unit.text
+    value = as_written(item.value, quote)
+    growth = item.growth and as_written(item.growth.lstrip("-").rstrip("%"), quote) + "%"
+    kind = unit_kind(unit) or "actual"
+
+    def clear(why: str) -> None:
+        dropped.append(DroppedItem(section="growth", item=f"{item.name} {value or ''}: {growth}", reason=why,
+                                   chunk_id=unit.chunk.id, quote=quote))
+
+    if growth and normalize(growth) not in normalize(quote):
+        if growth[:-1] in number_set(quote):  # a count filed as a rate (实施项目415个 -> 415%)
+            clear("the figure is not a rate in its quote; cleared")
+            value, growth = value or growth[:-1], None
+    elif growth and value and not growth_belongs(quote, item.name, value, growth):
+        clear("the rate is not this indicator's growth in its quote; cleared")
+        growth = None
+    unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)
+    value, unit_text, growth = percent_as_growth(quote, value, unit_text, growth)
+    if unit_text is None and value:
+        unit_text, _ = read_unit_and_qualifier(quote, value, None)
+    return unit, Indicator(name=clean_name(item.name, value, growth), value=value, unit=unit_text,
+                           growth=signed_growth(quote, growth), qualifier=qualifier, year=unit_year(unit, kind, meta),
+                           source=Source(chunk_id=unit.chunk.id, quote=quote))
 
 
 def _zero_as_null(item: MapIndicator, unit: Unit | None, dropped: list[DroppedItem]) -> MapIndicator:

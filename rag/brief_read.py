@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answer import evidence_units
-from rag.brief_check import bigram_coverage
+from rag.brief_check import bigram_coverage, canonical_number
 from rag.brief_schema import MAX_TASKS, PolicyTerm, Risk, Source, Task
 from rag.store import StoredChunk
 from rag.text import normalize, numbers, split_sentences
@@ -351,6 +351,15 @@ _FALL = re.compile(r"(?:下降|降低|减少|下滑|回落|缩减)\s*$")
 def occurrence(text: str, number: str) -> re.Match | None:
     """The first place ``number`` stands in ``text`` as a whole number (not inside 1170 or 17.05)."""
     return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d]|\.\d)", text)
+
+
+def as_written(number: str | None, quote: str) -> str | None:
+    """``number`` spelled as the quote spells the same amount (a model's 8.0 for the report's 8),
+    or unchanged when the quote does not hold it (grounding then drops the item)."""
+    if not number:
+        return number
+    want = canonical_number(number)
+    return next((n for n in numbers(quote) if canonical_number(n) == want), number)
 
 
 def read_unit_and_qualifier(quote: str, value: str | None, growth: str | None) -> tuple[str | None, str | None]:

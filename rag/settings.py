@@ -88,7 +88,7 @@ class LLMSettings(BaseModel):
 
 class BriefSettings(BaseModel):
     section_chars: int = Field(
-        500, description="Largest slice of sentences sent to the LLM per map step (smaller slices keep each JSON reply short)."
+        300, description="Largest slice of sentences sent to the LLM per map step: a small model skips lines in long slices."
     )
     max_retries: int = Field(2, description="Re-asks after output that fails JSON-schema validation.")
     max_tokens: int = Field(900, description="Longest structured reply in tokens.")
