@@ -176,8 +176,12 @@ def main() -> None:
 
     from rag.errors import GovbriefError
 
+    # Typer >= 0.22 raises its own (vendored click) Exit/Abort/usage errors; older ones raise click's.
+    exits = (click.exceptions.Exit, typer.Exit)
+    aborts = (click.exceptions.Abort, typer.Abort)
+    usage_errors = (click.ClickException, typer.exceptions.TyperException)
     try:
-        code = app(standalone_mode=False)  # click returns (not raises) Exit codes in this mode
+        code = app(standalone_mode=False)  # Exit codes are returned (not raised) in this mode
         if isinstance(code, int) and code:
             sys.exit(code)
     except GovbriefError as exc:
@@ -185,14 +189,17 @@ def main() -> None:
             err.print_exception()
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except exits as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
+    except aborts:
         err.print("[yellow]aborted[/yellow]")
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except usage_errors as exc:
+        if hasattr(exc, "show"):
+            exc.show()
+        else:
+            err.print(f"[red]error:[/red] {exc.format_message()}", highlight=False)
+        sys.exit(getattr(exc, "exit_code", 2) or 2)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted[/yellow]: the next run completes any unfinished work.")
         sys.exit(130)

@@ -55,6 +55,13 @@ def test_missing_path_is_one_line_and_exit_2(run, tmp_path):
     assert "Traceback" not in err + out and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("args", [("brief", "兴山县", "--no-such-option"), ("no-such-command",)])
+def test_usage_errors_exit_2_without_internal_error(run, args):
+    code, out, err = run(*args)
+    assert code == 2
+    assert "No such" in err and "internal error" not in err and "Traceback" not in err
+
+
 def test_bad_files_fail_the_run_but_good_ones_are_indexed(run, seeds_dir):
     (seeds_dir / "empty.txt").write_bytes(b"")
     code, out, err = run("index", str(seeds_dir))
