@@ -331,7 +331,7 @@ def _map_projects(units, structured, settings, by_id, dropped, progress) -> list
     if not chosen:
         return []
     projects: dict[str, tuple[Unit, Project]] = {}
-    groups = slices(chosen, cfg.section_chars)
+    groups = slices(chosen, cfg.project_chars)  # one call: names are short, and few sentences qualify
     for i, group in enumerate(groups, 1):
         progress("projects", f"{i}/{len(groups)} {_section_label(group[0])}")
         messages = [
@@ -387,7 +387,8 @@ def _spread(found: list[tuple[Unit, Project]], limit: int) -> list[Project]:
 def _map_tasks(units, structured, settings, by_id, dropped, progress) -> list[Task]:
     """Tasks for documents without plan headings (a plenum communiqué, an article)."""
     cfg = settings.brief
-    chosen = select(units, lambda u: float(len(TASK_CUE.findall(u.text))), cfg.section_chars)
+    chosen = sorted(select(units, lambda u: float(len(TASK_CUE.findall(u.text))), cfg.task_chars),
+                    key=lambda u: u.position)
     if not chosen:
         return []
     progress("tasks", "no plan headings: asking the model")

@@ -99,9 +99,10 @@ class BriefSettings(BaseModel):
         "(json_object + schema) and remote endpoints json_schema, falling back to plain JSON mode if refused.",
     )
     indicator_chars: int = Field(
-        1300, description="Budget of figure-bearing sentences read for indicators and targets, most important first."
+        1000, description="Budget of figure-bearing sentences read for indicators and targets, most important first."
     )
     project_chars: int = Field(450, description="Budget of sentences read for named projects.")
+    task_chars: int = Field(600, description="Budget of sentences read for tasks when a document has no plan headings.")
     max_indicators: int = Field(16, description="Most indicators of the year under review kept in a brief.")
     max_targets: int = Field(14, description="Most targets kept in a brief.")
     max_projects: int = Field(10, description="Most projects kept in a brief.")
