@@ -162,12 +162,10 @@ def evaluate(
         render.eval_summary(console, summary)
 
 
-try:  # brief/export/schema live in their own module (issue 4)
-    from cli import briefs as _briefs
+# brief/export/schema live in their own module; it imports nothing heavy at load time.
+from cli import briefs as _briefs  # noqa: E402
 
-    _briefs.register(app)
-except ImportError:
-    pass
+_briefs.register(app)
 
 
 def main() -> None:

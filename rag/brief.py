@@ -267,7 +267,7 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
         if growth[:-1] in number_set(quote):  # a count filed as a rate (实施项目415个 -> 415%)
             clear("the figure is not a rate in its quote; cleared")
             value, growth = value or growth[:-1], None
-    elif growth and value and not growth_belongs(quote, item.name, value, growth):
+    elif growth and not growth_belongs(quote, item.name, value, growth):
         clear("the rate is not this indicator's growth in its quote; cleared")
         growth = None
     unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)

@@ -124,9 +124,11 @@ def verify_brief(brief: CountyBrief, chunks: list[StoredChunk]) -> list[str]:
 
 
 def document_numbers(brief: CountyBrief) -> str:
-    """Years and title numbers a headline may mention without a quote (2023年, 2024年)."""
+    """Years and title numbers a headline may mention without a quote (2023年, 2024年), and the
+    years of its figures (a target 到2027年 is read from its sentence, not its clause)."""
     d = brief.document
-    return " ".join(str(x) for x in (d.year_under_review, d.plan_year, d.title, d.date) if x)
+    years = {i.year for i in brief.indicators + brief.targets if i.year}
+    return " ".join(str(x) for x in (d.year_under_review, d.plan_year, d.title, d.date, *sorted(years)) if x)
 
 
 def drop_ungrounded(brief: CountyBrief, by_id: dict[str, StoredChunk]) -> CountyBrief:

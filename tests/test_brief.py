@@ -264,6 +264,24 @@ def test_a_zero_for_none_is_cleared_and_the_rate_kept(scripted):
     assert any(d.section == "zero" and "0%" in d.item for d in brief.dropped)
 
 
+def test_a_rate_is_never_filed_under_a_neighbouring_clause(scripted):
+    """完成粮油产量任务,单位GDP能耗降低3.2%左右: the rate is the energy figure's, not the grain task's."""
+    def misnames(messages):
+        user = messages[-1]["content"]
+        if "经济社会指标" in messages[0]["content"]:
+            hit = re.search(r"^\[(\d+)\]([^\n]*3\.2%)", user, flags=re.M)
+            if hit:
+                assert "粮油" not in hit.group(2)  # the figureless clause is not glued to the rate's
+                return json.dumps({"items": [{"s": int(hit.group(1)), "name": "粮油产量任务", "value": None,
+                                              "growth": "3.2%"}]}, ensure_ascii=False)
+        return careful_model(messages)
+
+    scripted.llm.respond = misnames
+    brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
+    assert all(t.growth not in ("3.2%", "-3.2%") for t in brief.targets)
+    assert any(d.section == "growth" and "粮油产量任务" in d.item for d in brief.dropped)
+
+
 def test_every_seed_briefs_and_passes_its_own_grounding_check(scripted):
     for doc in scripted.store.documents():
         brief = brief_document(scripted.store, doc, scripted.llm, scripted.settings)
@@ -505,9 +523,10 @@ def test_careful_model_briefs_cover_most_key_facts(scripted):
 def test_worst_case_html_brief_prints_on_one_a4_page():
     """Every section at its cap and ~65 distinct footnotes still fit one A4 page per brief.
 
-    Needs WeasyPrint and a CJK font, which the project does not depend on; skipped without them.
+    Laid out by WeasyPrint (a dev dependency; it needs the system's Pango and a CJK font).
     """
-    weasyprint = pytest.importorskip("weasyprint")
+    import weasyprint
+
     from rag.settings import BriefSettings
 
     cfg = BriefSettings()
