@@ -50,6 +50,7 @@ from rag.brief_read import (
     Unit,
     admitted_risks,
     as_written,
+    clause_figures,
     clean_name,
     clean_project_name,
     figure_units,
@@ -233,7 +234,7 @@ def _map_indicators(units, structured, settings, meta, by_id, dropped, progress)
             {"role": "system", "content": render("brief_indicators_system")},
             {"role": "user", "content": render("brief_indicators_user", units="\n".join(u.render() for u in group))},
         ]
-        for item in structured.ask(messages, IndicatorExtraction, name="indicators").items:
+        for item in structured.ask(messages, IndicatorExtraction, name="indicators").figures():
             made = _indicator_from(item, group, meta, dropped)
             if made:
                 unit, indicator = made
@@ -255,6 +256,18 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
                                    reason=f"cites sentence [{item.s}], which was not in the prompt"))
         return None
     quote = unit.text
+    wanted = [number_set(f) for f in (item.value, item.growth) if f]
+    if (not wanted or not all(w <= number_set(quote) for w in wanted)) and bigram_coverage(item.name, quote) >= 0.5:
+        # The model named a figure of its sentence but garbled the numbers (a small model may
+        # repeat one rate down a list): read them from the sentence, when it holds one of each.
+        # The model's version is reported, never replaced silently.
+        if (figures := clause_figures(quote)) is not None:
+            missing = sorted(set().union(*wanted) - number_set(quote)) if wanted else []
+            dropped.append(DroppedItem(
+                section="figures", item=" ".join(x for x in (item.name, item.value, item.growth) if x),
+                reason=(f"number {', '.join(missing)} is not in its quote" if missing else "no figure given")
+                + "; figures re-read from the quote", chunk_id=unit.chunk.id, quote=quote))
+            item = item.model_copy(update={"value": figures[0], "growth": figures[1]})
     value = as_written(item.value, quote)
     growth = item.growth and as_written(item.growth.lstrip("-").rstrip("%"), quote) + "%"
     kind = unit_kind(unit) or "actual"

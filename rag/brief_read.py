@@ -419,6 +419,26 @@ def growth_belongs(quote: str, name: str, value: str | None, growth: str) -> boo
     return False
 
 
+_RATE_BEFORE = re.compile(r"(?:增长|增速|增幅|下降|降低|提高|上涨|涨幅|回落|减少|降幅|增加)\s*$")
+
+
+def clause_figures(clause: str) -> tuple[str | None, str | None] | None:
+    """The one amount and the one growth rate a clause states, as written (``("71.6", "10%")``
+    for 固定资产投资71.6亿元,增长10%), or None when it states several of either or none.
+
+    A rate is a percentage right after a growth word; years, dates and codes are not figures.
+    """
+    text = unicodedata.normalize("NFKC", clause)
+    masked = _NOT_A_FIGURE.sub(lambda m: " " * len(m.group(0)), text)  # same positions, no non-figures
+    values, rates = [], []
+    for m in re.finditer(r"\d+(?:\.\d+)?", masked):
+        is_rate = masked[m.end():m.end() + 1] == "%" and _RATE_BEFORE.search(masked[: m.start()])
+        (rates if is_rate else values).append(m.group(0))
+    if len(values) > 1 or len(rates) > 1 or not (values or rates):
+        return None
+    return (values[0] if values else None), (f"{rates[0]}%" if rates else None)
+
+
 def percent_as_growth(quote: str, value: str | None, unit: str | None,
                       growth: str | None) -> tuple[str | None, str | None, str | None]:
     """A percentage read as a value is a growth rate when the report says so (增速11%), and the

@@ -58,22 +58,27 @@ def response_format(schema: dict, mode: str, name: str) -> dict:
     return {"type": "json_object"}
 
 
-def error_summary(exc: ValidationError, limit: int = 5) -> str:
+def error_summary(exc: ValidationError, limit: int = 5, columns: tuple[str, ...] = ()) -> str:
     """Pydantic errors as ``field: message`` lines, the form the re-ask and the final error use."""
     lines = []
     for error in exc.errors()[:limit]:
-        lines.append(f"{field_path(error['loc'])}: {error['msg']}")
+        lines.append(f"{field_path(error['loc'], columns)}: {error['msg']}")
     more = len(exc.errors()) - limit
     if more > 0:
         lines.append(f"(and {more} more)")
     return "\n".join(lines)
 
 
-def field_path(loc: tuple) -> str:
-    """``('items', 0, 'value')`` -> ``items[0].value``; the whole document is ``(root)``."""
+def field_path(loc: tuple, columns: tuple[str, ...] = ()) -> str:
+    """``('items', 0, 'value')`` -> ``items[0].value``; the whole document is ``(root)``.
+
+    A model whose items are rows names its ``columns``: ``('items', 0, 2)`` -> ``items[0][2] (value)``.
+    """
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if columns and len(loc) >= 2 and all(isinstance(x, int) for x in loc[-2:]) and loc[-1] < len(columns):
+        path += f" ({columns[loc[-1]]})"
     return path or "(root)"
 
 
@@ -116,6 +121,7 @@ class StructuredLLM:
         """
         name = name or model.__name__
         schema = model.model_json_schema()
+        columns = getattr(model, "ROW_COLUMNS", ())
         messages = list(messages)
         if self.mode == JSON_MODE:
             messages = _with_schema_in_prompt(messages, schema)
@@ -134,7 +140,7 @@ class StructuredLLM:
                     last_error = exc
                     messages = messages + [
                         {"role": "assistant", "content": last_output[:_REASK_OUTPUT_CHARS]},
-                        {"role": "user", "content": render("brief_reask", errors=error_summary(exc))},
+                        {"role": "user", "content": render("brief_reask", errors=error_summary(exc, columns=columns))},
                     ]
         finally:
             self.records.append(CallRecord(name, attempts, time.perf_counter() - started, prompt_chars,
@@ -143,7 +149,7 @@ class StructuredLLM:
         first = last_error.errors()[0]
         raise StructuredOutputError(
             f"the model never produced a valid {name} after {attempts} attempts: field "
-            f"`{field_path(first['loc'])}`: {first['msg']}. Retry, raise GOVBRIEF_BRIEF__MAX_RETRIES, "
+            f"`{field_path(first['loc'], columns)}`: {first['msg']}. Retry, raise GOVBRIEF_BRIEF__MAX_RETRIES, "
             "or use a larger model (--model qwen2.5-coder-1.5b).",
             attempts,
             last_output,

@@ -49,7 +49,7 @@ def careful_model(messages: list[dict]) -> str:
         for n, text in lines:
             for name, value, _unit, growth in _FIGURE.findall(text):
                 if value or growth:
-                    items.append({"s": int(n), "name": name, "value": value or None, "growth": f"{growth}%" if growth else None})
+                    items.append([int(n), name, value or None, f"{growth}%" if growth else None])
         return json.dumps({"items": items}, ensure_ascii=False)
     if "项目" in system and "projects" in system:
         names = [[int(n), m] for n, t in lines for m in re.findall(r"高家坪水库|十宜高速兴山段|城东商城", t)]
@@ -137,10 +137,10 @@ def test_map_schemas_become_grammars_llama_cpp_can_parse():
 
 
 def test_reasks_after_garbage_with_the_error_and_validates():
-    llm = FakeLLM("Sure! Here are the indicators: 地区生产总值170亿元", '{"items":[{"s":1,"name":"地区生产总值","value":"170","growth":"8%"}]}')
+    llm = FakeLLM("Sure! Here are the indicators: 地区生产总值170亿元", '{"items":[[1,"地区生产总值","170","8%"]]}')
     structured = StructuredLLM(llm, max_retries=2)
     result = structured.ask([{"role": "system", "content": "抽取"}, {"role": "user", "content": "[1]…"}], IndicatorExtraction)
-    assert (result.items[0].value, result.items[0].growth) == ("170", "8%")
+    assert (result.figures()[0].value, result.figures()[0].growth) == ("170", "8%")
     assert len(llm.calls) == 2 and structured.records[0].attempts == 2
     reask = llm.calls[1]
     assert reask[-2] == {"role": "assistant", "content": "Sure! Here are the indicators: 地区生产总值170亿元"}
@@ -154,12 +154,12 @@ def test_sends_the_schema_as_a_grammar_to_the_local_server():
 
 
 def test_gives_up_loudly_naming_the_field():
-    bad = '{"items":[{"s":1,"name":"地区生产总值","value":"170亿元","growth":null}]}'
+    bad = '{"items":[[1,"地区生产总值","170亿元",null]]}'
     llm = FakeLLM(bad, bad, bad)
     with pytest.raises(StructuredOutputError) as exc:
         StructuredLLM(llm, max_retries=2).ask([{"role": "user", "content": "x"}], IndicatorExtraction, name="indicators")
     assert exc.value.attempts == 3 and exc.value.last_output == bad
-    assert "`items[0].value`" in str(exc.value) and "indicators" in str(exc.value)
+    assert "`items[0][2] (value)`" in str(exc.value) and "indicators" in str(exc.value)
     assert len(llm.calls) == 3
 
 
@@ -181,6 +181,7 @@ def test_connection_errors_are_not_mistaken_for_missing_json_schema():
 
 def test_field_path():
     assert field_path(("items", 0, "value")) == "items[0].value" and field_path(()) == "(root)"
+    assert field_path(("items", 3, 1), ("sentence", "name")) == "items[3][1] (name)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,9 +213,9 @@ def test_a_number_not_in_its_quote_is_dropped_and_reported(scripted):
         reply = careful_model(messages)
         if "经济社会指标" in messages[0]["content"] and "170亿元" in messages[-1]["content"]:
             data = json.loads(reply)
-            gdp = next(i for i in data["items"] if i["value"] == "170")
-            data["items"].append({**gdp, "name": "固定资产投资", "value": "180", "growth": None})  # 180 is nowhere in that sentence
-            gdp["growth"] = "8.5%"  # nor is 8.5
+            gdp = next(i for i in data["items"] if i[2] == "170")
+            data["items"].append([gdp[0], "固定资产投资", "180", None])  # 180 is nowhere in that sentence
+            gdp[3] = "8.5%"  # nor is 8.5
             reply = json.dumps(data, ensure_ascii=False)
         return reply
 
@@ -224,7 +225,9 @@ def test_a_number_not_in_its_quote_is_dropped_and_reported(scripted):
     assert ("固定资产投资", "180", None) not in shown and ("地区生产总值", "170", "8.5%") not in shown
     reasons = {d.item: d.reason for d in brief.dropped}
     assert reasons["固定资产投资 180"] == "number 180 is not in its quote"  # no unit: 180 stands nowhere in the quote
-    assert reasons["地区生产总值 170亿元 增长8.5%"] == "number 8.5 is not in its quote"
+    # A garbled figure of a sentence that states one amount and one rate is re-read, and reported.
+    assert reasons["地区生产总值 170 8.5%"] == "number 8.5 is not in its quote; figures re-read from the quote"
+    assert ("地区生产总值", "170", "8%") in shown
     markdown = render_markdown(brief)
     assert "未通过核对" in markdown and "number 180 is not in its quote" in markdown
     assert "180" not in markdown.split("## 未通过核对")[0]
@@ -236,8 +239,8 @@ def test_citations_are_repaired_within_the_prompt_or_dropped(scripted):
         if "经济社会指标" in messages[0]["content"] and "170亿元" in user:
             n = int(re.search(r"^\[(\d+)\][^\n]*170亿元", user, flags=re.M).group(1))
             return json.dumps({"items": [
-                {"s": n + 1, "name": "地区生产总值", "value": "170", "growth": "8%"},  # cites its neighbour
-                {"s": 9999, "name": "地区生产总值", "value": "999", "growth": None},  # cites nothing it was shown
+                [n + 1, "地区生产总值", "170", "8%"],  # cites its neighbour
+                [9999, "地区生产总值", "999", None],  # cites nothing it was shown
             ]}, ensure_ascii=False)
         return careful_model(messages)
 
@@ -254,7 +257,7 @@ def test_a_zero_for_none_is_cleared_and_the_rate_kept(scripted):
         user = messages[-1]["content"]
         if "经济社会指标" in messages[0]["content"] and "生产总值增长9%" in user:
             n = int(re.search(r"^\[(\d+)\][^\n]*生产总值增长9%", user, flags=re.M).group(1))
-            return json.dumps({"items": [{"s": n, "name": "生产总值", "value": "9", "growth": "0%"}]})
+            return json.dumps({"items": [[n, "生产总值", "9", "0%"]]})
         return careful_model(messages)
 
     scripted.llm.respond = zero_growth
@@ -272,8 +275,7 @@ def test_a_rate_is_never_filed_under_a_neighbouring_clause(scripted):
             hit = re.search(r"^\[(\d+)\]([^\n]*3\.2%)", user, flags=re.M)
             if hit:
                 assert "粮油" not in hit.group(2)  # the figureless clause is not glued to the rate's
-                return json.dumps({"items": [{"s": int(hit.group(1)), "name": "粮油产量任务", "value": None,
-                                              "growth": "3.2%"}]}, ensure_ascii=False)
+                return json.dumps({"items": [[int(hit.group(1)), "粮油产量任务", None, "3.2%"]]}, ensure_ascii=False)
         return careful_model(messages)
 
     scripted.llm.respond = misnames
