@@ -257,17 +257,17 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
         return None
     quote = unit.text
     wanted = [number_set(f) for f in (item.value, item.growth) if f]
-    if (not wanted or not all(w <= number_set(quote) for w in wanted)) and bigram_coverage(item.name, quote) >= 0.5:
-        # The model named a figure of its sentence but garbled the numbers (a small model may
-        # repeat one rate down a list): read them from the sentence, when it holds one of each.
-        # The model's version is reported, never replaced silently.
-        if (figures := clause_figures(quote)) is not None:
-            missing = sorted(set().union(*wanted) - number_set(quote)) if wanted else []
-            dropped.append(DroppedItem(
-                section="figures", item=" ".join(x for x in (item.name, item.value, item.growth) if x),
-                reason=(f"number {', '.join(missing)} is not in its quote" if missing else "no figure given")
-                + "; figures re-read from the quote", chunk_id=unit.chunk.id, quote=quote))
-            item = item.model_copy(update={"value": figures[0], "growth": figures[1]})
+    garbled = not wanted or not all(w <= number_set(quote) for w in wanted)
+    # The model named a figure of its sentence but garbled the numbers (a small model may repeat
+    # one rate down a list): read them from the sentence, when it holds one of each. The model's
+    # version is reported, never replaced silently.
+    if garbled and bigram_coverage(item.name, quote) >= 0.5 and (figures := clause_figures(quote)) is not None:
+        missing = sorted(set().union(*wanted) - number_set(quote)) if wanted else []
+        dropped.append(DroppedItem(
+            section="figures", item=" ".join(x for x in (item.name, item.value, item.growth) if x),
+            reason=(f"number {', '.join(missing)} is not in its quote" if missing else "no figure given")
+            + "; figures re-read from the quote", chunk_id=unit.chunk.id, quote=quote))
+        item = item.model_copy(update={"value": figures[0], "growth": figures[1]})
     value = as_written(item.value, quote)
     growth = item.growth and as_written(item.growth.lstrip("-").rstrip("%"), quote) + "%"
     kind = unit_kind(unit) or "actual"

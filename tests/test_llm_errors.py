@@ -82,3 +82,23 @@ def test_endpoint_times_out():
             client(url, timeout=0.5).complete(MESSAGES)
     finally:
         server.shutdown()
+
+
+def test_a_busy_local_server_is_reused_not_duplicated(tmp_path):
+    """A kept-alive server that is busy (accepts, answers nothing yet) is reused; a dead one is not."""
+    import json
+    import os
+
+    from rag.llm import LocalServer
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()  # accepts connections, never answers: a server generating for someone else
+    server = LocalServer(LLMSettings(model="qwen2.5-coder-0.5b"), tmp_path)
+    port = busy.getsockname()[1]
+    server.state_path.write_text(json.dumps({"pid": os.getpid(), "port": port}), "utf-8")
+    started = time.perf_counter()
+    assert server._running() == f"http://127.0.0.1:{port}/v1"
+    assert time.perf_counter() - started < 1.0
+    busy.close()
+    assert server._running() is None  # the port is closed: start a new one
