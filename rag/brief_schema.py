@@ -9,8 +9,10 @@ from pydantic import BaseModel, Field
 BRIEF_VERSION = 2  # bump when generation changes in a way that should redo exported briefs
 
 # [.] rather than an escaped dot: llama.cpp's GBNF parser rejects the escape its schema converter emits.
-NUMBER_PATTERN = r"^[0-9]+([.][0-9]+)?$"
-GROWTH_PATTERN = r"^-?[0-9]+([.][0-9]+)?%$"
+# Bounded lengths: the grammar built from an unbounded [0-9]+ let a small model write digits
+# until max_tokens ran out, which no re-ask repairs.
+NUMBER_PATTERN = r"^[0-9]{1,9}([.][0-9]{1,4})?$"
+GROWTH_PATTERN = r"^-?[0-9]{1,4}([.][0-9]{1,3})?%$"
 HEADLINE_MAX_CHARS = 200
 MAX_TASKS = 8
 
