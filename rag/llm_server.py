@@ -30,8 +30,11 @@ def main() -> None:
     from llama_cpp.server.app import create_app
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
+    # logits_all defaults to True in the server: it computes and keeps the vocabulary logits of
+    # every prompt token (152k floats each), which costs prompt time and ~2 GB of memory and
+    # is only needed for prompt logprobs, which govbrief never asks for.
     model = ModelSettings(model=args.model, n_ctx=args.n_ctx, n_threads=args.threads,
-                          n_threads_batch=args.threads, n_batch=512, verbose=False)
+                          n_threads_batch=args.threads, n_batch=512, logits_all=False, verbose=False)
     app = create_app(server_settings=ServerSettings(host="127.0.0.1", port=args.port), model_settings=[model])
     last_request = [time.monotonic()]
     in_flight = [0]

@@ -163,3 +163,20 @@ def test_gold_subset_eval(real_engine, tmp_path):
     assert summary["citation_support"] == 1.0
     assert summary["recall_at_k"] >= 0.9
     assert summary["accuracy"] >= 0.6, [(r["id"], r["answer"]) for r in records if not r["metrics"]["correct"]]
+
+
+def test_brief_of_a_full_report_with_the_local_model(real_engine):
+    """兴山县's report briefed by the default local model: valid, grounded, and carrying its key facts."""
+    from rag.brief import CountyBrief, brief_document, verify_brief
+    from rag.brief_eval import load_facts, score_brief
+
+    file = "003_a378347d771fafc0.txt"
+    doc = next(d for d in real_engine.store.documents() if d["file"] == file)
+    brief = brief_document(real_engine.store, doc, real_engine.llm, real_engine.settings)
+    CountyBrief.model_validate_json(brief.model_dump_json())
+    assert verify_brief(brief, real_engine.store.all_chunks(where={"source": doc["source"]})) == []
+    gdp = [i for i in brief.indicators if "生产总值" in i.name]
+    assert any((i.value, i.unit, i.growth) == ("170", "亿元", "8%") for i in gdp), gdp
+    coverage = score_brief(file, brief, load_facts(SEEDS / "eval" / "brief_facts.json")[file]["facts"])
+    assert coverage.score >= 0.7, [(r.fact, r.status) for r in coverage.results if r.status != "found"]
+    assert brief.generation.seconds < 300  # 2 cores, nothing else running: ~2 minutes
