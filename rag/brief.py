@@ -256,17 +256,18 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
                                    reason=f"cites sentence [{item.s}], which was not in the prompt"))
         return None
     quote = unit.text
+    # The one amount and one rate the clause states, when it names the item and is unambiguous.
+    figures = clause_figures(quote) if bigram_coverage(item.name, quote) >= 0.5 else None
     wanted = [number_set(f) for f in (item.value, item.growth) if f]
-    garbled = not wanted or not all(w <= number_set(quote) for w in wanted)
-    # The model named a figure of its sentence but garbled the numbers (a small model may repeat
-    # one rate down a list): read them from the sentence, when it holds one of each. The model's
-    # version is reported, never replaced silently.
-    if garbled and bigram_coverage(item.name, quote) >= 0.5 and (figures := clause_figures(quote)) is not None:
-        missing = sorted(set().union(*wanted) - number_set(quote)) if wanted else []
+    if figures is not None and wanted and not all(w <= number_set(quote) for w in wanted):
+        # The model named a figure of its clause but garbled the numbers (a small model may
+        # repeat one rate down a list): they are read from the clause instead, and the
+        # model's version is reported, never replaced silently.
+        missing = sorted(set().union(*wanted) - number_set(quote))
         dropped.append(DroppedItem(
             section="figures", item=" ".join(x for x in (item.name, item.value, item.growth) if x),
-            reason=(f"number {', '.join(missing)} is not in its quote" if missing else "no figure given")
-            + "; figures re-read from the quote", chunk_id=unit.chunk.id, quote=quote))
+            reason=f"number {', '.join(missing)} is not in its quote; figures re-read from the quote",
+            chunk_id=unit.chunk.id, quote=quote))
         item = item.model_copy(update={"value": figures[0], "growth": figures[1]})
     value = as_written(item.value, quote)
     growth = item.growth and as_written(item.growth.lstrip("-").rstrip("%"), quote) + "%"
@@ -283,6 +284,10 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
     elif growth and not growth_belongs(quote, item.name, value, growth):
         clear("the rate is not this indicator's growth in its quote; cleared")
         growth = None
+    if figures is not None and _agrees(value, figures[0]) and _agrees(growth, figures[1]):
+        # Complete what the model left out (170亿元 without its 增长8%, 城镇化率 without 60%)
+        # from the clause, which states exactly one amount and one rate.
+        value, growth = value or figures[0], growth or figures[1]
     unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)
     value, unit_text, growth = percent_as_growth(quote, value, unit_text, growth)
     if unit_text is None and value:
@@ -290,6 +295,12 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
     return unit, Indicator(name=clean_name(item.name, value, growth), value=value, unit=unit_text,
                            growth=signed_growth(quote, growth), qualifier=qualifier, year=unit_year(unit, kind, meta),
                            source=Source(chunk_id=unit.chunk.id, quote=quote))
+
+
+def _agrees(mine: str | None, clause: str | None) -> bool:
+    """True when a figure is missing or the same amount the clause states (8 and 8.0%)."""
+    return mine is None or (clause is not None
+                            and canonical_number(mine.strip("-%")) == canonical_number(clause.strip("-%")))
 
 
 def _zero_as_null(item: MapIndicator, unit: Unit | None, dropped: list[DroppedItem]) -> MapIndicator:
@@ -478,10 +489,14 @@ def _headline(brief: CountyBrief, structured: StructuredLLM, settings: Settings,
     sources = [s for f, s in facts if number_set(f) & number_set(text)] or [facts[0][1]]
     allowed = " ".join(f for f, _ in facts) + " " + document_numbers(brief)
     missing = unsupported_numbers(text, allowed)
-    if missing or not text:
+    fact_numbers = set().union(*(number_set(f) for f, _ in facts)) - number_set(document_numbers(brief))
+    # A headline that states none of the figures (兴山2023年经济目标与重点任务) is a title, not a summary.
+    vague = bool(fact_numbers) and not (number_set(text) & fact_numbers)
+    if missing or vague or not text:
+        reason = (f"number {', '.join(missing)} is not in its facts" if missing
+                  else "states none of the facts' figures" if vague else "empty headline")
         brief.dropped.append(DroppedItem(section="headline", item=text,
-                                         reason=f"number {', '.join(missing)} is not in its facts; headline composed from the facts instead"
-                                         if missing else "empty headline"))
+                                         reason=reason + "; headline composed from the facts instead"))
         return code_headline(brief)
     # The facts' numbers all sit in their quotes, so the headline's numbers do too.
     cited = _unique_sources(sources)

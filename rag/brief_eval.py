@@ -71,7 +71,7 @@ def item_values(item: Indicator) -> set[str]:
     if item.value:
         out |= {normalize(item.value + (item.unit or "")), normalize(item.value)}
     if item.growth:
-        out.add(normalize(item.growth))
+        out |= {normalize(item.growth), normalize(item.growth.lstrip("-"))}  # 下降3.2% is shown, -3.2% stored
     return out
 
 

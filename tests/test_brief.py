@@ -284,6 +284,36 @@ def test_a_rate_is_never_filed_under_a_neighbouring_clause(scripted):
     assert any(d.section == "growth" and "粮油产量任务" in d.item for d in brief.dropped)
 
 
+def test_a_figure_the_model_left_out_is_completed_from_its_clause(scripted):
+    def half(messages):
+        reply = careful_model(messages)
+        if "经济社会指标" in messages[0]["content"]:
+            data = json.loads(reply)
+            for row in data["items"]:
+                if row[2] == "170":
+                    row[3] = None  # 增长8% left out
+            reply = json.dumps(data, ensure_ascii=False)
+        return reply
+
+    scripted.llm.respond = half
+    brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
+    gdp = next(i for i in brief.indicators if i.name == "地区生产总值")
+    assert (gdp.value, gdp.unit, gdp.growth) == ("170", "亿元", "8%")
+    assert not any(d.section == "figures" for d in brief.dropped)  # nothing the model said was replaced
+
+
+def test_a_headline_without_figures_is_replaced_by_one_composed_from_the_facts(scripted):
+    def vague(messages):
+        if "摘要" in messages[0]["content"]:
+            return json.dumps({"headline": "兴山县经济目标与重点任务"}, ensure_ascii=False)
+        return careful_model(messages)
+
+    scripted.llm.respond = vague
+    brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
+    assert "170" in brief.headline.text and brief.headline.sources
+    assert any(d.section == "headline" and "none of the facts' figures" in d.reason for d in brief.dropped)
+
+
 def test_every_seed_briefs_and_passes_its_own_grounding_check(scripted):
     for doc in scripted.store.documents():
         brief = brief_document(scripted.store, doc, scripted.llm, scripted.settings)
