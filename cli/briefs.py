@@ -87,7 +87,7 @@ def _summary_line(console: Console, brief) -> None:
 
 def show(console: Console, brief) -> None:
     """A brief in the terminal: headline, the two tables, lists, then numbered sources."""
-    from rag.export import Footnotes, _growth, _table_title, _value
+    from rag.export import Footnotes, _growth, _table_title, _value, corrections_note, split_dropped
 
     notes = Footnotes()
     d = brief.document
@@ -111,10 +111,13 @@ def show(console: Console, brief) -> None:
             console.print(f"[bold]{title}[/]")
             for n, item in enumerate(items, 1):
                 console.print(f"  {n}. {escape(getattr(item, attr))} [cyan][{notes.ref(item.source)}][/]")
-    if brief.dropped:
+    removed, corrected = split_dropped(brief)
+    if removed or corrected:
         console.print("[bold yellow]未通过核对而删除[/]")
-        for x in brief.dropped:
+        for x in removed:
             console.print(f"  [dim]{escape(x.section)}: {escape(x.item)} — {escape(x.reason)}[/]")
+        if corrected:
+            console.print(f"  [dim]{escape(corrections_note(corrected))}[/]")
     lines = [f"[cyan][{n}][/] {escape(s.chunk_id)} [dim]“{escape(s.quote)}”[/]" for n, s in enumerate(notes.sources, 1)]
     console.print(Panel("\n".join(lines), title="来源", border_style="cyan"))
 

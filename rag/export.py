@@ -105,6 +105,22 @@ class Footnotes:
         return self._index[key]
 
 
+# Dropped entries that record a field corrected in place (a count the model filed as a rate,
+# a 0 for "none", garbled figures re-read from the quote), not an item left out of the brief.
+CORRECTIONS = ("growth", "zero", "figures")
+
+
+def split_dropped(brief: CountyBrief) -> tuple[list, list]:
+    """(items dropped from the brief, fields corrected in place); the JSON keeps both in ``dropped``."""
+    removed = [x for x in brief.dropped if x.section not in CORRECTIONS]
+    return removed, [x for x in brief.dropped if x.section in CORRECTIONS]
+
+
+def corrections_note(corrected: list) -> str:
+    """One line for the corrections, which would otherwise crowd a one-page brief."""
+    return f"另有 {len(corrected)} 处模型误填的数字已按原文更正（详见 JSON 的 dropped）。" if corrected else ""
+
+
 def _doc_line(brief: CountyBrief) -> str:
     d = brief.document
     place = "".join(x for x in (brief.province, brief.prefecture) if x)
@@ -166,9 +182,11 @@ def render_markdown(brief: CountyBrief) -> str:
             explanation = f"：{term.explanation}" if term.explanation else ""
             out.append(f"- **{term.term}**{explanation}[^{notes.ref(term.source)}]")
         out.append("")
-    if brief.dropped:
+    removed, corrected = split_dropped(brief)
+    if removed or corrected:
         out += ["## 未通过核对而删除的内容", ""]
-        out += [f"- {x.section}: {x.item} — {x.reason}" for x in brief.dropped]
+        out += [f"- {x.section}: {x.item} — {x.reason}" for x in removed]
+        out += [corrections_note(corrected)] if corrected else []
         out.append("")
     out += ["## 来源", ""]
     out += [f"[^{i}]: `{s.chunk_id}` “{s.quote}”" for i, s in enumerate(notes.sources, 1)]
@@ -254,9 +272,11 @@ def _brief_html(brief: CountyBrief) -> str:
     for n, s in enumerate(notes.sources, 1):
         parts.append(f"<li title='{_e(s.quote)}'><b>{n}</b> {_e(s.chunk_id[cut:])} “{_e(s.quote)}”</li>")
     parts.append("</ol>")
-    if brief.dropped:
-        parts.append(f"<div class='dropped'>未通过核对而删除 {len(brief.dropped)} 项：" + "；".join(
-            _e(f"{x.item}（{x.reason}）") for x in brief.dropped[:6]) + ("……" if len(brief.dropped) > 6 else "") + "</div>")
+    removed, corrected = split_dropped(brief)
+    if removed or corrected:
+        listed = (f"未通过核对而删除 {len(removed)} 项：" + "；".join(_e(f"{x.item}（{x.reason}）") for x in removed[:6])
+                  + ("……" if len(removed) > 6 else "")) if removed else ""
+        parts.append(f"<div class='dropped'>{listed} {_e(corrections_note(corrected))}</div>")
     if brief.generation:
         g = brief.generation
         parts.append(f"<div class='foot'>{_e(d.file)} · {_e(g.model)} · settings {_e(g.settings_hash)} · {_e(g.generated_at)}</div>")
@@ -443,6 +463,6 @@ def _save_manifest(out_dir: Path, manifest: dict, docs: list[dict], fmt: str) ->
 
 
 __all__ = [
-    "CSV_COLUMNS", "FORMATS", "ExportReport", "atomic_write", "csv_rows", "export_briefs", "load_manifest",
-    "render", "render_html", "render_markdown", "to_csv",
+    "CORRECTIONS", "CSV_COLUMNS", "FORMATS", "ExportReport", "atomic_write", "csv_rows", "export_briefs", "load_manifest",
+    "render", "render_html", "render_markdown", "split_dropped", "to_csv",
 ]

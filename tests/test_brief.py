@@ -556,3 +556,16 @@ def test_worst_case_html_brief_prints_on_one_a4_page():
     })
     pages = weasyprint.HTML(string=render_html([brief, brief])).render().pages
     assert len(pages) == 2
+
+
+def test_corrections_are_counted_not_listed_on_the_page():
+    from rag.brief_schema import DocumentInfo, DroppedItem
+
+    brief = CountyBrief(county="通江县", document=DocumentInfo(file="x.txt"), dropped=[
+        DroppedItem(section="growth", item="实施项目 : 415%", reason="the figure is not a rate in its quote; cleared"),
+        DroppedItem(section="targets", item="项目全生命周期管理", reason="gives neither a value nor a growth rate"),
+    ])
+    for page in (render_markdown(brief), render_html([brief])):
+        assert "项目全生命周期管理" in page and "415%" not in page
+        assert "另有 1 处模型误填的数字已按原文更正" in page
+    assert len(json.loads(brief.model_dump_json())["dropped"]) == 2  # the JSON keeps both
