@@ -284,12 +284,14 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
     elif growth and not growth_belongs(quote, item.name, value, growth):
         clear("the rate is not this indicator's growth in its quote; cleared")
         growth = None
-    if figures is not None and _agrees(value, figures[0]) and _agrees(growth, figures[1]):
+    unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)
+    value, unit_text, growth = percent_as_growth(quote, value, unit_text, growth)
+    if figures is not None and _agrees(value, figures[0]) and _agrees(growth, figures[1]) \
+            and (value, growth) != figures:
         # Complete what the model left out (170亿元 without its 增长8%, 城镇化率 without 60%)
         # from the clause, which states exactly one amount and one rate.
         value, growth = value or figures[0], growth or figures[1]
-    unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)
-    value, unit_text, growth = percent_as_growth(quote, value, unit_text, growth)
+        unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)
     if unit_text is None and value:
         unit_text, _ = read_unit_and_qualifier(quote, value, None)
     return unit, Indicator(name=clean_name(item.name, value, growth), value=value, unit=unit_text,

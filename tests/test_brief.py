@@ -263,7 +263,8 @@ def test_a_zero_for_none_is_cleared_and_the_rate_kept(scripted):
     scripted.llm.respond = zero_growth
     brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
     target = next(t for t in brief.targets if t.name == "生产总值")
-    assert (target.value, target.unit, target.growth) == (None, None, "9%")  # 9 after 增长 is the rate
+    # 9 after 增长 is the rate; the clause's one amount (总量突破185亿元) completes it
+    assert (target.value, target.unit, target.growth, target.qualifier) == ("185", "亿元", "9%", "突破")
     assert any(d.section == "zero" and "0%" in d.item for d in brief.dropped)
 
 
