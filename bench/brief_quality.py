@@ -83,6 +83,9 @@ def main() -> None:
         engine.close()
     if not rows:
         return
+    # Briefs read from an export name the model that wrote them; settings name the one asked for.
+    models = sorted({r[7].generation.model for r in rows if r[7].generation}) or [settings.llm.model]
+    model = ", ".join(models)
     found = sum(r[2].found for r in rows)
     total = sum(len(r[2].results) for r in rows)
     print("\n| report | county | key facts found | coverage | wrong | grounding violations | figures | dropped |")
@@ -93,8 +96,8 @@ def main() -> None:
     mean = sum(r[2].score for r in rows) / len(rows)
     print(f"\nall reports: {found}/{total} key facts ({found / total:.0%}), mean per-report coverage {mean:.0%}, "
           f"lowest {min(r[2].score for r in rows):.0%}, grounding violations {sum(len(r[3]) for r in rows)} "
-          f"(model {settings.llm.model})" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
-    print(json.dumps({"model": settings.llm.model, "coverage": {r[0]: round(r[2].score, 3) for r in rows},
+          f"(model {model})" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
+    print(json.dumps({"model": model, "coverage": {r[0]: round(r[2].score, 3) for r in rows},
                       "violations": sum(len(r[3]) for r in rows)}, ensure_ascii=False))
 
 
