@@ -62,6 +62,7 @@ from rag.brief_read import (
     project_score,
     read_unit_and_qualifier,
     read_units,
+    reads_as_rate,
     select,
     signed_growth,
     slices,
@@ -294,6 +295,12 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
         unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)
     if unit_text is None and value:
         unit_text, _ = read_unit_and_qualifier(quote, value, None)
+    if value and growth and unit_text == "%" and reads_as_rate(quote, value):
+        # Two rates in one item (城乡人均可支配收入分别增长6.2%、8.8%): which is whose is lost.
+        dropped.append(DroppedItem(section="targets" if kind == "target" else "indicators",
+                                   item=f"{item.name} {value}% {growth}", reason="two growth rates in one item",
+                                   chunk_id=unit.chunk.id, quote=quote))
+        return None
     return unit, Indicator(name=clean_name(item.name, value, growth), value=value, unit=unit_text,
                            growth=signed_growth(quote, growth), qualifier=qualifier, year=unit_year(unit, kind, meta),
                            source=Source(chunk_id=unit.chunk.id, quote=quote))

@@ -439,6 +439,17 @@ def clause_figures(clause: str) -> tuple[str | None, str | None] | None:
     return (values[0] if values else None), (f"{rates[0]}%" if rates else None)
 
 
+def reads_as_rate(quote: str, number: str) -> bool:
+    """True when ``number`` stands in the quote as a growth rate (增速11%, 分别增长6.2%、8.8%)."""
+    text = unicodedata.normalize("NFKC", quote)
+    m = occurrence(text, number)
+    if not m or text[m.end():m.end() + 1] != "%":
+        return False
+    before = text[: m.start()]
+    return bool(re.search(r"(?:增长|增速|增幅|下降|降低|提高|上涨|涨幅|分别增长)\s*$", before)
+                or re.search(r"分别(?:增长|下降|提高)[\d.%、]*$", before))
+
+
 def percent_as_growth(quote: str, value: str | None, unit: str | None,
                       growth: str | None) -> tuple[str | None, str | None, str | None]:
     """A percentage read as a value is a growth rate when the report says so (增速11%), and the
@@ -447,11 +458,8 @@ def percent_as_growth(quote: str, value: str | None, unit: str | None,
         return value, unit, growth
     if growth and growth.lstrip("-").rstrip("%") == value:
         return None, None, growth
-    if not growth:
-        text = unicodedata.normalize("NFKC", quote)
-        m = occurrence(text, value)
-        if m and re.search(r"(?:增长|增速|增幅|下降|降低|提高|上涨|涨幅|分别增长)\s*$", text[: m.start()]):
-            return None, None, f"{value}%"
+    if not growth and reads_as_rate(quote, value):
+        return None, None, f"{value}%"
     return value, unit, growth
 
 

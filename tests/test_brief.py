@@ -570,3 +570,17 @@ def test_corrections_are_counted_not_listed_on_the_page():
         assert "项目全生命周期管理" in page and "415%" not in page
         assert "另有 1 处模型误填的数字已按原文更正" in page
     assert len(json.loads(brief.model_dump_json())["dropped"]) == 2  # the JSON keeps both
+
+
+def test_two_rates_of_a_list_in_one_item_are_dropped(scripted):
+    def conflates(messages):
+        user = messages[-1]["content"]
+        hit = re.search(r"^\[(\d+)\][^\n]*分别增长6\.2%、8\.8%", user, flags=re.M)
+        if "经济社会指标" in messages[0]["content"] and hit:
+            return json.dumps({"items": [[int(hit.group(1)), "城乡人均可支配收入", "6.2", "8.8%"]]}, ensure_ascii=False)
+        return careful_model(messages)
+
+    scripted.llm.respond = conflates
+    brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
+    assert not any(i.value == "6.2" for i in brief.indicators)
+    assert any(d.reason == "two growth rates in one item" for d in brief.dropped)
