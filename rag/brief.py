@@ -236,18 +236,16 @@ def _map_indicators(units, structured, settings, meta, by_id, dropped, progress)
             {"role": "user", "content": render("brief_indicators_user", units="\n".join(u.render() for u in group))},
         ]
         for item in structured.ask(messages, IndicatorExtraction, name="indicators").figures():
-            made = _indicator_from(item, group, meta, dropped)
-            if made:
-                unit, indicator = made
+            for unit, indicator in _indicators_from(item, group, meta, dropped):
                 found.append((unit_kind(unit) or "actual", indicator_score(unit), unit.position, indicator))
     return _reduce_indicators(found, "actual", cfg.max_indicators), _reduce_indicators(found, "target", cfg.max_targets)
 
 
-def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
-                    dropped: list[DroppedItem]) -> tuple[Unit, Indicator] | None:
-    """An ``Indicator`` from one map item: citation resolved, numbers spelled as the quote
-    spells them, unit and qualifier read from the quote, misfiled fields cleared (and reported).
-    Grounding is checked later, on the whole brief."""
+def _indicators_from(item: MapIndicator, group: list[Unit], meta: dict,
+                     dropped: list[DroppedItem]) -> list[tuple[Unit, Indicator]]:
+    """The ``Indicator`` of one map item (two for two rates of a 分别 list): citation resolved,
+    numbers spelled as the quote spells them, unit and qualifier read from the quote, misfiled
+    fields cleared (and reported). Grounding is checked later, on the whole brief."""
     by_n = {u.n: u for u in group}
     item = _zero_as_null(item, by_n.get(item.s), dropped)
     unit = resolve_citation(item.s, item.name, [item.value, item.growth], group)
@@ -255,7 +253,7 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
         proposed = f"[{item.s}] " + " ".join(x for x in (item.name, item.value, item.growth) if x)
         dropped.append(DroppedItem(section="indicators", item=proposed,
                                    reason=f"cites sentence [{item.s}], which was not in the prompt"))
-        return None
+        return []
     quote = unit.text
     # The one amount and one rate the clause states, when it names the item and is unambiguous.
     figures = clause_figures(quote) if bigram_coverage(item.name, quote) >= 0.5 else None
@@ -295,15 +293,15 @@ def _indicator_from(item: MapIndicator, group: list[Unit], meta: dict,
         unit_text, qualifier = read_unit_and_qualifier(quote, value, growth)
     if unit_text is None and value:
         unit_text, _ = read_unit_and_qualifier(quote, value, None)
+    name, year, source = clean_name(item.name, value, growth), unit_year(unit, kind, meta), \
+        Source(chunk_id=unit.chunk.id, quote=quote)
     if value and growth and unit_text == "%" and reads_as_rate(quote, value):
-        # Two rates in one item (城乡人均可支配收入分别增长6.2%、8.8%): which is whose is lost.
-        dropped.append(DroppedItem(section="targets" if kind == "target" else "indicators",
-                                   item=f"{item.name} {value}% {growth}", reason="two growth rates in one item",
-                                   chunk_id=unit.chunk.id, quote=quote))
-        return None
-    return unit, Indicator(name=clean_name(item.name, value, growth), value=value, unit=unit_text,
-                           growth=signed_growth(quote, growth), qualifier=qualifier, year=unit_year(unit, kind, meta),
-                           source=Source(chunk_id=unit.chunk.id, quote=quote))
+        # Two rates of a 分别 list in one item (城乡人均可支配收入分别增长6.2%、8.8%): both are
+        # growth rates, each its own row; the quote says whose is whose.
+        return [(unit, Indicator(name=name, growth=signed_growth(quote, rate), qualifier=qualifier, year=year,
+                                 source=source)) for rate in (f"{value}%", growth)]
+    return [(unit, Indicator(name=name, value=value, unit=unit_text, growth=signed_growth(quote, growth),
+                             qualifier=qualifier, year=year, source=source))]
 
 
 def _agrees(mine: str | None, clause: str | None) -> bool:
