@@ -43,6 +43,7 @@ from rag.brief_check import (
     indicator_text,
     number_set,
     unsupported_numbers,
+    unsupported_qualifiers,
     verify_brief,
 )
 from rag.brief_read import (
@@ -499,9 +500,11 @@ def _headline(brief: CountyBrief, structured: StructuredLLM, settings: Settings,
     fact_numbers = set().union(*(number_set(f) for f, _ in facts)) - number_set(document_numbers(brief))
     # A headline that states none of the figures (兴山2023年经济目标与重点任务) is a title, not a summary.
     vague = bool(fact_numbers) and not (number_set(text) & fact_numbers)
-    if missing or vague or not text:
+    hedged = unsupported_qualifiers(text, " ".join(s.quote for _, s in facts))
+    if missing or vague or hedged or not text:
         reason = (f"number {', '.join(missing)} is not in its facts" if missing
-                  else "states none of the facts' figures" if vague else "empty headline")
+                  else "states none of the facts' figures" if vague
+                  else f"{', '.join(hedged)} is not hedged so in its facts" if hedged else "empty headline")
         brief.dropped.append(DroppedItem(section="headline", item=text,
                                          reason=reason + "; headline composed from the facts instead"))
         return code_headline(brief)

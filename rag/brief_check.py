@@ -8,6 +8,8 @@ re-checks a finished brief; ``drop_ungrounded`` moves failing items to ``dropped
 
 from __future__ import annotations
 
+import re
+
 from rag.brief_schema import CountyBrief, DroppedItem, Indicator, Source
 from rag.store import StoredChunk
 from rag.text import normalize, numbers
@@ -56,6 +58,16 @@ def unsupported_numbers(claim: str, quote: str) -> list[str]:
     """Numbers in ``claim`` that its quote does not contain."""
     have = number_set(quote)
     return sorted(n for n in number_set(claim) if n not in have)
+
+
+_SUFFIX_QUALIFIER = re.compile(r"(\d+(?:\.\d+)?%?)(左右|以上|以内|以下)")
+
+
+def unsupported_qualifiers(claim: str, quote: str) -> list[str]:
+    """Hedged figures in ``claim`` (9%左右) that its quote does not hedge the same way: a model
+    adds 左右 where the report committed to a number."""
+    have = normalize(quote)
+    return [m.group(0) for m in _SUFFIX_QUALIFIER.finditer(normalize(claim)) if m.group(0) not in have]
 
 
 def indicator_text(item: Indicator) -> str:
@@ -120,6 +132,8 @@ def verify_brief(brief: CountyBrief, chunks: list[StoredChunk]) -> list[str]:
                 problems.append(f"headline: {reason}")
         if missing := unsupported_numbers(brief.headline.text, allowed):
             problems.append(f"headline: number {', '.join(missing)} is not in its sources")
+        if hedged := unsupported_qualifiers(brief.headline.text, quotes):
+            problems.append(f"headline: {', '.join(hedged)} is not hedged so in its sources")
     return problems
 
 

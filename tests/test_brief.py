@@ -315,6 +315,18 @@ def test_a_headline_without_figures_is_replaced_by_one_composed_from_the_facts(s
     assert any(d.section == "headline" and "none of the facts' figures" in d.reason for d in brief.dropped)
 
 
+def test_a_headline_that_hedges_a_firm_figure_is_replaced(scripted):
+    def hedges(messages):
+        if "摘要" in messages[0]["content"]:
+            return json.dumps({"headline": "2023年地区生产总值170亿元，2024年生产总值增长9%左右。"}, ensure_ascii=False)
+        return careful_model(messages)
+
+    scripted.llm.respond = hedges
+    brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
+    assert "9%左右" not in brief.headline.text  # the report says 增长9%, firmly
+    assert any(d.section == "headline" and "9%左右" in d.reason for d in brief.dropped)
+
+
 def test_every_seed_briefs_and_passes_its_own_grounding_check(scripted):
     for doc in scripted.store.documents():
         brief = brief_document(scripted.store, doc, scripted.llm, scripted.settings)
