@@ -460,16 +460,39 @@ def headline_facts(brief: CountyBrief) -> list[tuple[str, Source]]:
 
 
 def code_headline(brief: CountyBrief) -> Headline | None:
-    """A headline composed from the checked facts, used when the model's fails its check."""
-    facts = headline_facts(brief)
-    if not facts:
-        return None
+    """A headline composed in code, used when the model's fails its check: the report's own
+    clauses for the top results and targets (verbatim, so every figure keeps its wording and
+    hedge), then the first tasks; whole parts are left off to stay within the limit."""
     d = brief.document
-    name = f"{brief.county}{d.doc_type or ''}"
-    text = f"{name}：" + "；".join(f for f, _ in facts[:5]) + "。"
+    parts: list[tuple[str, list[Source]]] = []
+    target_year = brief.targets[0].year if brief.targets else None  # a target may be for 2027, not the plan year
+    groups = ((d.year_under_review, "", brief.indicators[:3]),
+              (target_year, "目标：", [t for t in brief.targets if t.year == target_year][:2]))
+    for year, label, items in groups:
+        sources = _unique_sources(i.source for i in items)
+        if sources:
+            body = "，".join(_clause(x.quote) for x in sources)
+            # The year once: not when the report's own clause already starts with it.
+            prefix = f"{year}年" if year and not body.startswith(f"{year}年") else ""
+            parts.append((prefix + label + body, sources))
+    if brief.tasks:
+        tasks = brief.tasks[:3]
+        parts.append(("重点任务：" + "、".join(re.split(r"[,，]", t.text)[0] for t in tasks), [t.source for t in tasks]))
+    if not parts and brief.risks:
+        parts.append(("问题：" + _clause(brief.risks[0].text), [brief.risks[0].source]))
+    if not parts:
+        return None
+    lead = f"{brief.county}{d.doc_type or ''}："
+    while len(parts) > 1 and len(lead + "；".join(t for t, _ in parts) + "。") > HEADLINE_MAX_CHARS:
+        parts.pop()
+    text = lead + "；".join(t for t, _ in parts) + "。"
     if len(text) > HEADLINE_MAX_CHARS:
-        text = text[: HEADLINE_MAX_CHARS - 1] + "…"
-    return Headline(text=text, sources=_unique_sources(s for _, s in facts[:5]))
+        return None  # one part alone is too long: no headline rather than a cut figure
+    return Headline(text=text, sources=_unique_sources(x for _, sources in parts for x in sources))
+
+
+def _clause(quote: str) -> str:
+    return quote.strip().rstrip("，,;；。:：")
 
 
 def _unique_sources(sources) -> list[Source]:
@@ -524,6 +547,6 @@ def brief_document(store: ChunkStore, doc: dict, llm: ChatClient, settings: Sett
 
 __all__ = [
     "BRIEF_VERSION", "CountyBrief", "HeadlineDraft", "IndicatorExtraction", "ProjectExtraction", "TaskExtraction",
-    "brief_document", "brief_schema", "brief_settings_hash", "find_documents", "generate_brief", "indicator_text",
+    "brief_document", "brief_schema", "brief_settings_hash", "code_headline", "find_documents", "generate_brief", "indicator_text",
     "pick_document", "verify_brief",
 ]

@@ -24,6 +24,7 @@ from rag.brief import (
     TaskExtraction,
     brief_document,
     brief_schema,
+    code_headline,
     find_documents,
     verify_brief,
 )
@@ -330,8 +331,12 @@ def test_a_headline_that_hedges_a_firm_figure_is_replaced(scripted):
 def test_every_seed_briefs_and_passes_its_own_grounding_check(scripted):
     for doc in scripted.store.documents():
         brief = brief_document(scripted.store, doc, scripted.llm, scripted.settings)
-        assert verify_brief(brief, scripted.store.all_chunks(where={"source": doc["source"]})) == [], doc["file"]
+        chunks = scripted.store.all_chunks(where={"source": doc["source"]})
+        assert verify_brief(brief, chunks) == [], doc["file"]
         assert brief.county and brief.document.file == doc["file"]
+        # The fallback headline is grounded too, whole figures only, and within the limit.
+        brief.headline = code_headline(brief)
+        assert brief.headline is None or (len(brief.headline.text) <= 200 and verify_brief(brief, chunks) == [])
 
 
 def test_find_documents(indexed):
