@@ -341,6 +341,33 @@ def adds_information(answer: str, question: str, evidence: str) -> bool:
     return any(pair in source for pair in pairs(answer) - pairs(question))
 
 
+_VERDICT = re.compile(r"^\s*(是|否|不是|没有|有|对|不对)(?=$|[，,。.；;\s\[])")
+
+
+def ground_yes_no(text: str, question: str, passages: list[Passage]) -> tuple[str, Passage | None]:
+    """A bare 是/否 gets its basis: the evidence clause closest to the question, quoted and cited.
+
+    When that clause negates what the question asks (是否低于 against 不低于), the verdict is 否
+    whatever the model said: small models answer 是 to most yes/no questions.
+    Returns the answer and the passage quoted (None when the answer is left as it was).
+    """
+    verdict = _VERDICT.match(CITATION.sub("", text))
+    if not verdict or not passages:
+        return text, None
+    rest = re.sub(r"[^\w]", "", CITATION.sub("", text)[verdict.end():])
+    asked = {normalize(question)[i : i + 2] for i in range(len(normalize(question)) - 1)}
+    clauses = [(p, c) for p in passages for c in evidence_units(p.text)]
+    passage, clause = max(clauses, key=lambda pc: len(asked & {normalize(pc[1])[i : i + 2]
+                                                                for i in range(len(normalize(pc[1])) - 1)}))
+    word = verdict.group(1)
+    predicate = re.search(r"是否([\u4e00-\u9fff]{2})", question)
+    if predicate and re.search(rf"[不未没无]{predicate.group(1)}", normalize(clause)) and word in ("是", "有", "对"):
+        word, rest = "否", ""  # the model's reason argued for the wrong verdict
+    if len(rest) >= 8:
+        return (f"{word}{text[verdict.end():]}" if word != verdict.group(1) else text), None
+    return f"{word}。原文：“{clause.strip()}”[{passage.n}]", passage
+
+
 def is_refusal(text: str) -> bool:
     """The model (or we) said the documents do not answer."""
     return CANNOT_ANSWER in text or "未提及" in text or "没有提到" in text or "无法回答" in text
@@ -470,6 +497,10 @@ def answer_question(
         return refuse("the answer only restates the question")
     if not cited:
         cited = passages[:1]
+    if YES_NO_QUESTION.search(question):
+        text, basis = ground_yes_no(text, question, passages)
+        if basis is not None and basis not in cited:
+            cited = [*cited, basis]
     result.answer = text
     result.refused = False
     result.citations = [

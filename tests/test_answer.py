@@ -155,3 +155,22 @@ def test_ratio_answers_count_as_information():
 
     evidence = "城乡居民人均可支配收入比达到2.1∶1左右"
     assert adds_information("2.1∶1左右[2]", "到2027年芦山城乡居民人均可支配收入比要达到多少?", evidence)
+
+
+def test_a_bare_yes_gets_its_basis_quoted_and_cited(xingshan, fake_llm):
+    fake_llm.queue("是[1]")
+    answer = xingshan.ask("兴山县十九届人大三次会议确定的民生实事在2023年是否全部完成?")
+    assert answer.answer.startswith("是。原文：“") and "8件民生实事" in answer.answer
+    quoted = answer.answer.split("“")[1].split("”")[0]
+    assert any(quoted in c.text for c in answer.citations)
+
+
+def test_a_yes_the_evidence_negates_becomes_no():
+    from rag.answer import Passage, ground_yes_no
+    from rag.store import StoredChunk
+
+    passages = [Passage(1, StoredChunk(id="c-0001", text="", meta={}), "地区生产总值增长4.5%,增幅不低于全市平均水平。")]
+    text, basis = ground_yes_no("是[1]", "地区生产总值增幅是否低于全市平均水平?", passages)
+    assert text == "否。原文：“地区生产总值增长4.5%,增幅不低于全市平均水平。”[1]" and basis is passages[0]
+    # An answer that already gives its reason is left alone.
+    assert ground_yes_no("是，增幅高于全市平均水平[1]", "是否高于全市平均水平?", passages)[1] is None
