@@ -32,6 +32,8 @@ LIST_QUESTION = re.compile(r"哪些|哪几|几项|几个方面|几大|主要任�
 # Who delivered a report, when, at which meeting: facts that sit in a document's opening lines.
 DOC_INFO_QUESTION = re.compile(r"谁|哪位|何人|何时|什么时间|什么时候|哪天|哪一天|日期|哪次会议|什么会议|哪个会议|会议上|召开|主持")
 # Questions that ask for a quantity; an answer without any number does not answer them.
+# 城乡居民收入分别增长6.2%、8.8%: reports list the urban figure first, then the rural one.
+URBAN_RURAL_PAIR = re.compile(r"城乡([^。；;、，,]{0,16}?)分别([^。；;\d]{0,6})(\d+(?:\.\d+)?%?)、(\d+(?:\.\d+)?%?)")
 YES_NO_QUESTION = re.compile(r"是否|有没有|是不是|能否|吗[？?]?$")
 QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿]|百分之|比重|占比|比例是")
 
@@ -45,8 +47,13 @@ class Passage:
     text: str
 
     def render(self) -> str:
-        """``[n]〔county｜document｜heading〕text`` as the prompt shows it."""
-        return f"[{self.n}]{label(self.chunk)}{self.text}"
+        """``[n]〔county｜document｜heading〕text`` as the prompt shows it.
+
+        A 城乡…分别 pair is spelled out as two clauses (城镇…a，农村…b) for the model, which
+        otherwise takes the first figure for either; prompt-only: quotes and checks use ``text``.
+        """
+        text = URBAN_RURAL_PAIR.sub(r"城镇\1\2\3，农村\1\2\4", self.text)
+        return f"[{self.n}]{label(self.chunk)}{text}"
 
 
 @dataclass

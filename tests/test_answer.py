@@ -174,3 +174,14 @@ def test_a_yes_the_evidence_negates_becomes_no():
     assert text == "否。原文：“地区生产总值增长4.5%,增幅不低于全市平均水平。”[1]" and basis is passages[0]
     # An answer that already gives its reason is left alone.
     assert ground_yes_no("是，增幅高于全市平均水平[1]", "是否高于全市平均水平?", passages)[1] is None
+
+
+def test_an_urban_rural_pair_is_spelled_out_for_the_model_only():
+    from rag.answer import Passage
+    from rag.store import StoredChunk
+
+    p = Passage(1, StoredChunk(id="c-0001", text="", meta={"county": "兴山县"}), "城乡人均可支配收入分别增长6.2%、8.8%。")
+    assert "城镇人均可支配收入增长6.2%，农村人均可支配收入增长8.8%。" in p.render()
+    assert p.text == "城乡人均可支配收入分别增长6.2%、8.8%。"  # quotes stay verbatim
+    other = Passage(2, p.chunk, "粮食、蔬菜产量分别增长1.4%、3.7%。")
+    assert other.render().endswith("粮食、蔬菜产量分别增长1.4%、3.7%。")
