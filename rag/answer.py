@@ -31,10 +31,12 @@ from rag.text import (
 LIST_QUESTION = re.compile(r"哪些|哪几|几项|几个方面|几大|主要任务|重点任务|重点工作|列举|包括什么|有什么举措")
 # Who delivered a report, when, at which meeting: facts that sit in a document's opening lines.
 DOC_INFO_QUESTION = re.compile(r"谁|哪位|何人|何时|什么时间|什么时候|哪天|哪一天|日期|哪次会议|什么会议|哪个会议|会议上|召开|主持")
-# Questions that ask for a quantity; an answer without any number does not answer them.
 # 城乡居民收入分别增长6.2%、8.8%: reports list the urban figure first, then the rural one.
 URBAN_RURAL_PAIR = re.compile(r"城乡([^。；;、，,]{0,16}?)分别([^。；;\d]{0,6})(\d+(?:\.\d+)?%?)、(\d+(?:\.\d+)?%?)")
 YES_NO_QUESTION = re.compile(r"是否|有没有|是不是|能否|吗[？?]?$")
+# Which of two places is ahead (哪个更快, 哪个县更高): the verdict is computed, not generated.
+COMPARE_QUESTION = re.compile(r"(?:哪个|哪一个|谁)[县市区]?(?:的)?[^，,。？?]{0,6}?(?:更|较)(快|高|多|大|低|少|慢|小)")
+# Questions that ask for a quantity; an answer without any number does not answer them.
 QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿]|百分之|比重|占比|比例是")
 
 
@@ -375,6 +377,42 @@ def ground_yes_no(text: str, question: str, passages: list[Passage]) -> tuple[st
     return f"{word}。原文：“{clause.strip()}”[{passage.n}]", passage
 
 
+_FIGURE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(%|[亿万千百]?[元人户家个亩吨]|万人次|人次)(?!\d)")
+_MORE = {"快", "高", "多", "大"}
+
+
+def settle_comparison(text: str, question: str, scope: list[str]) -> str:
+    """The verdict of 哪个更快/更高 computed from the figures the answer gives each place.
+
+    Applies only when the answer states exactly one figure (same unit) for each of two places;
+    the model's own verdict (a figureless fragment naming a place and 更/较…), right or wrong,
+    is replaced by the computed one.
+    """
+    asked = COMPARE_QUESTION.search(question)
+    if not asked or len(scope) != 2:
+        return text
+    plain = CITATION.sub("", text)
+    starts = sorted((plain.find(place), place) for place in scope)
+    if any(at < 0 for at, _ in starts):
+        return text
+    figures = {}
+    for i, (at, place) in enumerate(starts):  # each place's stretch runs to the next place's name
+        stretch = plain[at: starts[i + 1][0] if i + 1 < len(starts) else len(plain)]
+        found = list(_FIGURE.finditer(stretch))
+        if len(found) != 1:
+            return text
+        figures[place] = (float(found[0].group(1)), found[0].group(2))
+    (a, (va, ua)), (b, (vb, ub)) = figures.items()
+    if ua != ub or va == vb:
+        return text
+    ahead = a if (va > vb) == (asked.group(1) in _MORE) else b
+    pieces = re.split(r"(?<=[，,。；;\s])", text)
+    kept = [x for x in pieces if not (re.search(r"(?:更|较)[快高多大低少慢小]", x) and not re.search(r"\d", x)
+                                      and any(place in x for place in scope))]
+    body = "".join(kept).rstrip(" ，,；;\n")
+    return body + ("" if body.endswith("。") else "。") + f"{ahead}更{asked.group(1)}。"
+
+
 def is_refusal(text: str) -> bool:
     """The model (or we) said the documents do not answer."""
     return CANNOT_ANSWER in text or "未提及" in text or "没有提到" in text or "无法回答" in text
@@ -504,6 +542,7 @@ def answer_question(
         return refuse("the answer only restates the question")
     if not cited:
         cited = passages[:1]
+    text = settle_comparison(text, question, found.scope)
     if YES_NO_QUESTION.search(question):
         text, basis = ground_yes_no(text, question, passages)
         if basis is not None and basis not in cited:

@@ -185,3 +185,17 @@ def test_an_urban_rural_pair_is_spelled_out_for_the_model_only():
     assert p.text == "城乡人均可支配收入分别增长6.2%、8.8%。"  # quotes stay verbatim
     other = Passage(2, p.chunk, "粮食、蔬菜产量分别增长1.4%、3.7%。")
     assert other.render().endswith("粮食、蔬菜产量分别增长1.4%、3.7%。")
+
+
+def test_which_is_ahead_is_computed_from_the_answer_figures():
+    from rag.answer import settle_comparison
+
+    q = "兴山县2023年和通江县2022年农村居民人均可支配收入分别增长多少?哪个更快?"
+    wrong = "兴山县2023年农村居民人均可支配收入增长8.8%[1]。通江县2022年农村居民人均可支配收入增长6.2%[3]。通江县更快。"
+    assert settle_comparison(wrong, q, ["兴山县", "通江县"]).endswith("增长6.2%[3]。兴山县更快。")
+    lower = "芦山县增长7%[2]，兴山县增长9%[1]。"
+    assert settle_comparison(lower, "芦山县和兴山县的目标哪个更低?", ["芦山县", "兴山县"]).endswith("芦山县更低。")
+    # Not a comparison, or not exactly one figure (same unit) a place: left as the model wrote it.
+    assert settle_comparison(lower, "芦山县和兴山县的目标分别是多少?", ["芦山县", "兴山县"]) == lower
+    two = "兴山县170亿元，增长8%[1]。芦山县增长7%[2]。"
+    assert settle_comparison(two, "兴山县和芦山县哪个更快?", ["兴山县", "芦山县"]) == two
