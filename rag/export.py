@@ -35,13 +35,28 @@ MANIFEST = "manifest.json"
 
 def atomic_write(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path``, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    folder = writable_dir(path.parent)
+    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}.") from None
+
+
+def writable_dir(folder: Path) -> Path:
+    """``folder``, created if needed, or an ``InputError``: checked before minutes of generation."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        raise InputError(f"cannot write to {folder}: {exc.strerror or exc}.") from None
+    return folder
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
@@ -377,7 +392,7 @@ def export_briefs(store: ChunkStore, llm_factory: Callable[[], ChatClient], sett
     check_format(fmt)
     emit = on_event or (lambda event, data: None)
     started = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    writable_dir(out_dir)
     docs = store.documents()
     if not docs:
         raise GovbriefError(f"the index at {settings.store.path} holds no documents: run `govbrief index seeds/` first.")
@@ -464,5 +479,5 @@ def _save_manifest(out_dir: Path, manifest: dict, docs: list[dict], fmt: str) ->
 
 __all__ = [
     "CORRECTIONS", "CSV_COLUMNS", "FORMATS", "ExportReport", "atomic_write", "csv_rows", "export_briefs", "load_manifest",
-    "render", "render_html", "render_markdown", "split_dropped", "to_csv",
+    "render", "render_html", "render_markdown", "split_dropped", "to_csv", "writable_dir",
 ]

@@ -59,3 +59,30 @@ def indexed(engine, seeds_dir):
 
     index_paths([seeds_dir], engine.store, lambda: engine.embedder)
     return engine
+
+
+@pytest.fixture
+def cli_runner(monkeypatch, capsys):
+    """``cli_runner(make_engine)``: a function that runs the CLI in-process with that engine
+    factory and returns (exit code, stdout, stderr), as ``govbrief`` would exit."""
+    import sys
+
+    import cli.main as cli_main
+
+    def bind(make_engine):
+        monkeypatch.setattr(cli_main, "make_engine", make_engine)
+
+        def invoke(*args):
+            monkeypatch.setattr(sys, "argv", ["govbrief", *args])
+            cli_main.STATE["debug"] = False
+            try:
+                cli_main.main()
+                code = 0
+            except SystemExit as exc:
+                code = exc.code or 0
+            out = capsys.readouterr()
+            return code, out.out, out.err
+
+        return invoke
+
+    return bind

@@ -353,22 +353,17 @@ def test_find_documents(indexed):
 
 
 @pytest.fixture
-def run(monkeypatch, capsys, scripted):
+def run(cli_runner, scripted):
     """Invoke the CLI in-process with the scripted engine; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(cli_main, "make_engine", lambda settings: scripted)
+    return cli_runner(lambda settings: scripted)
 
-    def invoke(*args):
-        monkeypatch.setattr(sys, "argv", ["govbrief", *args])
-        cli_main.STATE["debug"] = False
-        try:
-            cli_main.main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out = capsys.readouterr()
-        return code, out.out, out.err
 
-    return invoke
+def test_an_unwritable_output_fails_before_any_generation(run, scripted):
+    code, out, err = run("brief", "兴山县", "-o", "/proc/no-such-dir/brief.md")
+    assert code == 2 and err.strip().startswith("error: cannot write to /proc/no-such-dir")
+    assert scripted.llm.calls == []  # no minute of generation thrown away
+    code, out, err = run("export", "--out", "/proc/no-such-dir")
+    assert code == 2 and "Traceback" not in err and scripted.llm.calls == []
 
 
 def test_brief_of_a_county_with_two_documents_briefs_each_and_says_so(run):

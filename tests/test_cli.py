@@ -9,27 +9,13 @@ import time
 
 import pytest
 
-import cli.main as cli_main
 from tests.conftest import REPO
 
 
 @pytest.fixture
-def run(monkeypatch, capsys, engine):
+def run(cli_runner, engine):
     """Invoke the CLI in-process with the fake engine; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(cli_main, "make_engine", lambda settings: engine_with(settings, engine))
-
-    def invoke(*args):
-        monkeypatch.setattr(sys, "argv", ["govbrief", *args])
-        cli_main.STATE["debug"] = False
-        try:
-            cli_main.main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code or 0
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+    return cli_runner(lambda settings: engine_with(settings, engine))
 
 
 def engine_with(settings, engine):
