@@ -353,6 +353,11 @@ def adds_information(answer: str, question: str, evidence: str) -> bool:
 _VERDICT = re.compile(r"^\s*(是|否|不是|没有|有|对|不对)(?=$|[，,。.；;\s\[])")
 
 
+def _bigrams(text: str) -> set[str]:
+    flat = normalize(text)
+    return {flat[i : i + 2] for i in range(len(flat) - 1)}
+
+
 def ground_yes_no(text: str, question: str, passages: list[Passage]) -> tuple[str, Passage | None]:
     """A bare 是/否 gets its basis: the evidence clause closest to the question, quoted and cited.
 
@@ -364,10 +369,9 @@ def ground_yes_no(text: str, question: str, passages: list[Passage]) -> tuple[st
     if not verdict or not passages:
         return text, None
     rest = re.sub(r"[^\w]", "", CITATION.sub("", text)[verdict.end():])
-    asked = {normalize(question)[i : i + 2] for i in range(len(normalize(question)) - 1)}
+    asked = _bigrams(question)
     clauses = [(p, c) for p in passages for c in evidence_units(p.text)]
-    passage, clause = max(clauses, key=lambda pc: len(asked & {normalize(pc[1])[i : i + 2]
-                                                                for i in range(len(normalize(pc[1])) - 1)}))
+    passage, clause = max(clauses, key=lambda pc: len(asked & _bigrams(pc[1])))
     word = verdict.group(1)
     predicate = re.search(r"是否([\u4e00-\u9fff]{2})", question)
     if predicate and re.search(rf"[不未没无]{predicate.group(1)}", normalize(clause)) and word in ("是", "有", "对"):

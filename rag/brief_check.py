@@ -111,19 +111,7 @@ def verify_brief(brief: CountyBrief, chunks: list[StoredChunk]) -> list[str]:
     An independent re-check for evals and exports; generation already drops failing items.
     """
     by_id = {c.id: c for c in chunks}
-    problems = []
-    for section in ("indicators", "targets"):
-        for item in getattr(brief, section):
-            if reason := check_indicator(item, by_id):
-                problems.append(f"{section}: {indicator_text(item)}: {reason}")
-    for section, attr in (("tasks", "text"), ("projects", "name"), ("risks", "text"), ("policy_terms", "term")):
-        for item in getattr(brief, section):
-            claim = getattr(item, attr)
-            reason = check_source(item.source, by_id)
-            if not reason and (missing := unsupported_numbers(claim, item.source.quote)):
-                reason = f"number {', '.join(missing)} is not in its quote"
-            if reason:
-                problems.append(f"{section}: {claim}: {reason}")
+    problems = [f"{section}: {text}: {reason}" for section, _, text, reason in failing_items(brief, by_id)]
     if brief.headline:
         quotes = " ".join(s.quote for s in brief.headline.sources)
         allowed = quotes + " " + document_numbers(brief)
@@ -145,29 +133,32 @@ def document_numbers(brief: CountyBrief) -> str:
     return " ".join(str(x) for x in (d.year_under_review, d.plan_year, d.title, d.date, *sorted(years)) if x)
 
 
-def drop_ungrounded(brief: CountyBrief, by_id: dict[str, StoredChunk]) -> CountyBrief:
-    """Move every item that fails its checks into ``dropped``, with the reason."""
+LIST_SECTIONS = (("tasks", "text"), ("projects", "name"), ("risks", "text"), ("policy_terms", "term"))
+
+
+def failing_items(brief: CountyBrief, by_id: dict[str, StoredChunk]):
+    """(section, item, text, reason) for every item of the brief that fails grounding."""
     for section in ("indicators", "targets"):
-        kept = []
         for item in getattr(brief, section):
-            reason = check_indicator(item, by_id)
-            if reason:
-                brief.dropped.append(DroppedItem(section=section, item=indicator_text(item), reason=reason,
-                                                 chunk_id=item.source.chunk_id, quote=item.source.quote))
-            else:
-                kept.append(item)
-        setattr(brief, section, kept)
-    for section, attr in (("tasks", "text"), ("projects", "name"), ("risks", "text"), ("policy_terms", "term")):
-        kept = []
+            if reason := check_indicator(item, by_id):
+                yield section, item, indicator_text(item), reason
+    for section, attr in LIST_SECTIONS:
         for item in getattr(brief, section):
             claim = getattr(item, attr)
             reason = check_source(item.source, by_id)
             if not reason and (missing := unsupported_numbers(claim, item.source.quote)):
                 reason = f"number {', '.join(missing)} is not in its quote"
             if reason:
-                brief.dropped.append(DroppedItem(section=section, item=claim, reason=reason,
-                                                 chunk_id=item.source.chunk_id, quote=item.source.quote))
-            else:
-                kept.append(item)
-        setattr(brief, section, kept)
+                yield section, item, claim, reason
+
+
+def drop_ungrounded(brief: CountyBrief, by_id: dict[str, StoredChunk]) -> CountyBrief:
+    """Move every item that fails its checks into ``dropped``, with the reason."""
+    failed = list(failing_items(brief, by_id))
+    for section, item, text, reason in failed:
+        brief.dropped.append(DroppedItem(section=section, item=text, reason=reason,
+                                         chunk_id=item.source.chunk_id, quote=item.source.quote))
+    gone = {id(item) for _, item, _, _ in failed}
+    for section in ("indicators", "targets", *(name for name, _ in LIST_SECTIONS)):
+        setattr(brief, section, [item for item in getattr(brief, section) if id(item) not in gone])
     return brief
