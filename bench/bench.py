@@ -98,7 +98,7 @@ def main() -> None:
         # Cold: a fresh server per question (keep-alive 0), so the model start is in every figure.
         # Warm: the keep-alive server a previous command left running, as in everyday use.
         for label, keep_alive in (("cold, model start included", "0"), ("warm server", "300")):
-            walls, ttfts = [], []
+            walls, ttfts, parts = [], [], []
             run_env = {**env, "GOVBRIEF_LLM__KEEP_ALIVE": keep_alive}
             if keep_alive != "0":
                 run([EXE, "ask", QUESTIONS[-1], "--json", "--model", model], run_env)  # leave a server up
@@ -109,9 +109,20 @@ def main() -> None:
                 # First token as the user sees it: the whole run minus the generation after it.
                 after_first = timings.get("generate", 0) - timings.get("first_token", 0)
                 ttfts.append(wall - after_first)
+                parts.append({
+                    "process start and imports": wall - timings.get("command", wall),
+                    "settings and engine": timings.get("command_setup", 0),
+                    "retrieval (embedder load included)": timings.get("retrieve", 0),
+                    "model ready and prompt prefill": timings.get("first_token", 0),
+                    "generation": after_first,
+                    "rest (checks, exit)": timings.get("command", 0) - timings.get("command_setup", 0)
+                    - timings.get("total", 0),
+                })
             rows.append((f"ask {model}, {label}",
                          f"p50 {statistics.median(walls):.1f} s, first token p50 {statistics.median(ttfts):.1f} s, "
                          f"max {max(walls):.1f} s over {len(walls)}"))
+            for part in parts[0]:
+                rows.append((f"  {part}", f"p50 {statistics.median(p[part] for p in parts):.2f} s"))
     rows.append(("peak RSS of any process (ask/index)", f"{peak_rss_mb():.0f} MB"))
 
     width = max(len(k) for k, _ in rows)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+
+_IMPORTED = time.perf_counter()  # for the `ask --json` time breakdown: what runs before the command
 from pathlib import Path
 from typing import Annotated
 
@@ -45,7 +48,7 @@ def make_engine(settings):
     """Build the pipeline; tests replace this to inject fakes."""
     from rag.engine import Engine
 
-    return Engine(settings)
+    return Engine(settings, on_notice=lambda line: err.print(f"[dim]{line}[/]"))
 
 
 @app.callback()
@@ -85,8 +88,13 @@ def ask(
     engine = make_engine(settings)
     try:
         if as_json:
+            before = time.perf_counter()
             result = engine.ask(question, counties=county, k=k)
-            print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+            data = result.to_dict()
+            # From this module's import: settings and engine set-up, then the whole command.
+            data["timings"]["command_setup"] = round(before - _IMPORTED, 3)
+            data["timings"]["command"] = round(time.perf_counter() - _IMPORTED, 3)
+            print(json.dumps(data, ensure_ascii=False, indent=2))
         else:
             render.ask(console, engine, question, counties=county, k=k)
     finally:

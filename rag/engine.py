@@ -19,8 +19,10 @@ from rag.store import ChunkStore
 class Engine:
     """Lazily built pipeline components for one set of settings."""
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, llm: ChatClient | None = None):
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None, llm: ChatClient | None = None,
+                 on_notice: Callable[[str], None] | None = None):
         self.settings = settings
+        self.on_notice = on_notice  # status lines for the user (e.g. waiting for a shared local server)
         self.store = ChunkStore(settings)
         self._embedder = embedder
         self._llm = llm
@@ -37,7 +39,7 @@ class Engine:
     def llm(self) -> ChatClient:
         """The chat client; for the local model this starts the server in the background."""
         if self._llm is None:
-            self._llm = OpenAIChat(self.settings.llm, self.settings.cache_dir)
+            self._llm = OpenAIChat(self.settings.llm, self.settings.cache_dir, on_notice=self.on_notice)
         return self._llm
 
     @property

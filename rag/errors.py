@@ -35,6 +35,12 @@ class LLMError(GovbriefError):
     exit_code = 5
 
 
+class LLMCrashError(LLMError):
+    """The local model server process died (for example SIGILL from an unusable CPU feature)."""
+
+    exit_code = 6
+
+
 class StructuredOutputError(LLMError):
     """The LLM never produced JSON that validates against the schema."""
 

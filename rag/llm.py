@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from rag.errors import LLMError, ModelError
+from rag.errors import LLMCrashError, LLMError, ModelError
 from rag.settings import LOCAL_MODELS, LLMSettings
 
 
@@ -62,6 +62,8 @@ class LocalServer:
         self.threads = threads
         self.state_path = cache_dir / f"llm-server-{self.key}.json"
         self.log_path = cache_dir / f"llm-server-{self.key}.log"
+        self.exit_path = cache_dir / f"llm-server-{self.key}.exit.json"
+        self.pid: int | None = None  # the supervisor's pid, ours or a reused server's
 
     def _running(self) -> str | None:
         """The base URL of a live server started earlier with the same model and settings."""
@@ -72,9 +74,59 @@ class LocalServer:
             # (an export) answers nothing until it is done, and a second server would halve
             # both commands' speed on two cores and double the memory.
             with socket.create_connection(("127.0.0.1", state["port"]), timeout=3):
+                self.pid = state["pid"]
                 return f"http://127.0.0.1:{state['port']}/v1"
         except (OSError, ValueError, KeyError):
             return None
+
+    def model_path(self) -> Path:
+        """The verified GGUF file of the configured model (joined from its packages once)."""
+        from rag.weights import materialize_gguf
+
+        return materialize_gguf(LOCAL_MODELS[self.settings.model], self.cache_dir / "models")
+
+    def command(self, model_path: Path, port: int) -> list[str]:
+        """The server's command line: the supervisor of ``rag.llm_server``."""
+        return [
+            sys.executable, "-m", "rag.llm_server", "--model", str(model_path), "--port", str(port),
+            "--n_ctx", str(self.settings.context_size), "--threads", str(self.threads),
+            "--idle", str(self.settings.keep_alive), "--exit-file", str(self.exit_path),
+        ]
+
+    def busy(self) -> bool:
+        """True when the server is working for someone else (our request would queue)."""
+        try:
+            with urllib.request.urlopen(self.base_url.removesuffix("/v1") + "/govbrief/busy", timeout=1) as resp:
+                return json.loads(resp.read()).get("in_flight", 0) > 0
+        except (OSError, ValueError):
+            return False  # busy with a long request, it may not answer this either: no notice then
+
+    def crash(self, wait: float = 0.0) -> str | None:
+        """How our server died by a signal ('killed by SIGILL (illegal instruction)'), if it did.
+
+        Waits up to ``wait`` seconds for the supervisor's record: a dropped connection reaches
+        the client a moment before the supervisor has written it.
+        """
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                record = json.loads(self.exit_path.read_text("utf-8"))
+                if record.get("pid") == self.pid and record.get("signal"):
+                    return record["how"]
+                if record.get("pid") == self.pid:
+                    return None  # it exited, but not by a signal
+            except (OSError, ValueError):
+                pass
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+
+    def crash_error(self, how: str, when: str) -> LLMCrashError:
+        """The one-line message for a crash: what happened, which signal, what to do."""
+        return LLMCrashError(
+            f"the local model server crashed {when}: {how}. Rebuild the local runtime with "
+            f"`scripts/setup.sh --rebuild-llm` (it checks which CPU features really run); log: {self.log_path}"
+        )
 
     def start(self) -> str:
         """Reuse a live server or start one (non-blocking); returns its base URL."""
@@ -84,20 +136,14 @@ class LocalServer:
         if reused:
             self.base_url = reused
             return reused
-        from rag.weights import materialize_gguf
-
-        model_path = materialize_gguf(LOCAL_MODELS[self.settings.model], self.cache_dir / "models")
+        model_path = self.model_path()
         port = _free_port()
-        cmd = [
-            sys.executable, "-m", "rag.llm_server", "--model", str(model_path), "--port", str(port),
-            "--n_ctx", str(self.settings.context_size), "--threads", str(self.threads),
-            "--idle", str(self.settings.keep_alive),
-        ]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "wb")  # noqa: SIM115 - the child owns it for its lifetime
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), os.environ.get("PYTHONPATH")]))}
-        self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                        start_new_session=True, env=env)
+        # No PYTHONPATH: rag is installed (editable or not) in the interpreter we run.
+        self.process = subprocess.Popen(self.command(model_path, port), stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.pid = self.process.pid
         if self.settings.keep_alive > 0:
             tmp = self.state_path.with_suffix(".tmp")
             tmp.write_text(json.dumps({"pid": self.process.pid, "port": port, "model": str(model_path)}), "utf-8")
@@ -112,8 +158,13 @@ class LocalServer:
         deadline = time.monotonic() + self.settings.start_timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                tail = self.log_path.read_text("utf-8", "replace").strip().splitlines()[-1:]
-                raise ModelError(f"the local LLM server exited ({' '.join(tail)}); see {self.log_path}.")
+                how = self.crash(wait=1.0)
+                self.process = None
+                if how:
+                    raise self.crash_error(how, "while loading the model")
+                lines = [ln for ln in self.log_path.read_text("utf-8", "replace").strip().splitlines()
+                         if not ln.startswith("govbrief:")]
+                raise ModelError(f"the local LLM server exited ({' '.join(lines[-1:])}); see {self.log_path}.")
             try:
                 with urllib.request.urlopen(self.base_url + "/models", timeout=1) as resp:
                     if resp.status == 200:
@@ -137,10 +188,11 @@ class LocalServer:
 class OpenAIChat:
     """Chat completions through the ``openai`` package, with errors turned into one clear line."""
 
-    def __init__(self, settings: LLMSettings, cache_dir: Path):
+    def __init__(self, settings: LLMSettings, cache_dir: Path, on_notice: Callable[[str], None] | None = None):
         self.settings = settings
         self.model = settings.model
         self.server = LocalServer(settings, cache_dir) if settings.is_local else None
+        self.on_notice = on_notice
         self._client = None
 
     def start(self) -> None:
@@ -158,12 +210,19 @@ class OpenAIChat:
         if self._client is None:
             from openai import OpenAI
 
-            base_url = self.settings.base_url
+            base_url, timeout = self.settings.base_url, self.settings.timeout
             if self.server:
                 base_url = self.server.start()
                 self.server.wait()
+                # The local server answers one request at a time; another command's request
+                # ahead of ours sends no byte until it is done. No read deadline, then: waiting
+                # in line is announced (see complete) instead of being mistaken for a hang, and a
+                # server that dies mid-request drops the connection, which is reported as a crash.
+                import httpx
+
+                timeout = httpx.Timeout(self.settings.timeout, read=None)
             self._client = OpenAI(base_url=base_url, api_key=self.settings.api_key.get_secret_value(),
-                                  timeout=self.settings.timeout, max_retries=0)
+                                  timeout=timeout, max_retries=0)
         return self._client
 
     @property
@@ -174,15 +233,19 @@ class OpenAIChat:
     def complete(self, messages: list[dict], *, max_tokens: int | None = None,
                  on_token: Callable[[str], None] | None = None, response_format: dict | None = None) -> str:
         """One chat completion; streams to ``on_token`` when given. Returns the full text."""
+        import httpx
         import openai
 
+        client = self.client
+        if self.server and self.on_notice and self.server.busy():
+            self.on_notice("waiting for the local model: another govbrief command is using it")
         kwargs = dict(model=self.model, messages=messages, temperature=self.settings.temperature,
                       max_tokens=max_tokens or self.settings.max_tokens)
         if response_format:
             kwargs["response_format"] = response_format
         try:
             if on_token is None:
-                resp = self.client.chat.completions.create(**kwargs)
+                resp = client.chat.completions.create(**kwargs)
                 if not getattr(resp, "choices", None):
                     raise LLMError(f"{self.endpoint} answered without choices: is it an OpenAI-compatible endpoint?")
                 text = resp.choices[0].message.content
@@ -191,7 +254,11 @@ class OpenAIChat:
         except openai.APITimeoutError:
             raise LLMError(f"{self.endpoint} timed out after {self.settings.timeout:.0f} s: "
                            "raise GOVBRIEF_LLM__TIMEOUT or use a faster model.") from None
-        except openai.APIConnectionError:
+        except (openai.APIConnectionError, httpx.TransportError):
+            # httpx's own errors arrive when a stream breaks after it began
+            how = self.server.crash(wait=2.0) if self.server else None
+            if how:
+                raise self.server.crash_error(how, "while answering") from None
             raise LLMError(f"cannot reach the LLM endpoint {self.endpoint}: is it running? "
                            "Check GOVBRIEF_LLM__BASE_URL.") from None
         except openai.AuthenticationError:

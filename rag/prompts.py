@@ -6,12 +6,15 @@ Sentinels are defined once here and used by the prompts, the code and the tests 
 from __future__ import annotations
 
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 # What the tool says when the documents do not answer a question.
 CANNOT_ANSWER = "文档中未提及"
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+# The repo's prompts/ folder ships as the package ``govbrief_prompts`` (pyproject's package-dir),
+# so a plain ``pip install .`` carries the templates and no code depends on the checkout's path.
+PROMPTS_DIR = Path(str(files("govbrief_prompts")))
 
 
 @cache

@@ -180,3 +180,67 @@ def test_brief_of_a_full_report_with_the_local_model(real_engine):
     coverage = score_brief(file, brief, load_facts(SEEDS / "eval" / "brief_facts.json")[file]["facts"])
     assert coverage.score >= 0.7, [(r.fact, r.status) for r in coverage.results if r.status != "found"]
     assert brief.generation.seconds < 300  # 2 cores, nothing else running: ~2 minutes
+
+
+def _index_seeds(exe: str, env: dict, cwd) -> None:
+    out = subprocess.run([exe, "index", str(SEEDS)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+
+
+def test_two_commands_share_the_kept_alive_server(tmp_path):
+    """Two `ask` at once on one kept-alive local server: both finish with whole, cited answers.
+
+    llama-cpp-python's server cuts a streaming answer short when another request waits
+    (interrupt_requests); ours queues them, and the one waiting has no read deadline.
+    """
+    env = {**os.environ, "GOVBRIEF_STORE__PATH": str(tmp_path / "idx"), "GOVBRIEF_CACHE_DIR": str(tmp_path / "cache"),
+           "GOVBRIEF_LLM__KEEP_ALIVE": "60", "GOVBRIEF_LLM__TIMEOUT": "5"}
+    # The weights come from the shared cache; the server state file stays private to this test.
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "models").symlink_to(default_cache_dir() / "models")
+    exe = os.path.join(os.path.dirname(sys.executable), "govbrief")
+    _index_seeds(exe, env, REPO)
+    questions = ["兴山县2023年地区生产总值是多少", "兴山县2024年固定资产投资增长目标是多少"]
+    procs = [subprocess.Popen([exe, "ask", q, "--json", "--model", "qwen2.5-coder-0.5b"], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for q in questions]
+    results = [p.communicate(timeout=600) for p in procs]
+    try:
+        for proc, (out, err) in zip(procs, results):
+            assert proc.returncode == 0, err
+            data = json.loads(out)
+            assert not data["refused"] and data["citations"], data
+        answers = [json.loads(out)["answer"] for out, _ in results]
+        assert "170" in answers[0] and "12%" in answers[1]
+    finally:
+        state = next((tmp_path / "cache").glob("llm-server-*.json"), None)
+        if state and not state.name.endswith(".exit.json"):
+            with __import__("contextlib").suppress(OSError, ValueError):
+                os.killpg(json.loads(state.read_text())["pid"], 9)
+
+
+def test_a_normal_install_works_from_another_directory(tmp_path):
+    """`pip install .` (not editable) into a new venv; `govbrief ask` from elsewhere finds its prompts and server."""
+    import site
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    vpy = venv / "bin" / "python"
+    # Dependencies from our venv by a plain path entry: its editable-install hook is not loaded.
+    vsite = next((venv / "lib").glob("python3*/site-packages"))
+    (vsite / "deps.pth").write_text(site.getsitepackages()[0] + "\n")
+    out = subprocess.run([str(vpy), "-m", "pip", "install", "--quiet", "--no-deps", str(REPO)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    where = subprocess.run([str(vpy), "-c", "import rag, rag.prompts as p; print(rag.__file__); print(p.PROMPTS_DIR)"],
+                           cwd=tmp_path, capture_output=True, text=True, check=True).stdout.split()
+    assert all(str(venv) in w for w in where), where  # the installed copy, not the checkout
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update({"GOVBRIEF_STORE__PATH": str(work / "idx"), "GOVBRIEF_LLM__KEEP_ALIVE": "0"})
+    exe = str(venv / "bin" / "govbrief")
+    _index_seeds(exe, env, work)
+    out = subprocess.run([exe, "ask", "兴山县2023年地区生产总值是多少", "--json", "--model", "qwen2.5-coder-0.5b"],
+                         cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "170" in json.loads(out.stdout)["answer"]

@@ -1,0 +1,1 @@
+"""Prompt templates as package data (installed as ``govbrief_prompts``; read through ``rag.prompts``)."""
