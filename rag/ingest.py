@@ -7,6 +7,7 @@ site footers, document-site banners, PDF line wrapping), never about particular 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -73,9 +74,16 @@ def is_heading_line(line: str) -> bool:
 
 @dataclass
 class DocMeta:
-    """What we could tell about a document; any field may be empty."""
+    """What we could tell about a document; any field may be empty.
+
+    ``county`` is the document's own place, full name from the division table (a county, or a
+    prefecture for a prefecture's report); ``sources`` says for each field where it came from:
+    title, filename, text, division table, override, or unknown.
+    """
 
     county: str = ""
+    adcode: str = ""
+    short_name: str = ""
     province: str = ""
     prefecture: str = ""
     doc_type: str = ""
@@ -85,10 +93,13 @@ class DocMeta:
     meeting: str = ""
     date: str = ""
     speaker: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        """Plain dict for JSON output and Chroma metadata (no None values there)."""
-        return asdict(self)
+        """Plain dict for JSON output; ``sources`` as a JSON string so Chroma metadata can hold it."""
+        out = asdict(self)
+        out["sources"] = json.dumps(self.sources, ensure_ascii=False, sort_keys=True)
+        return out
 
 
 @dataclass
@@ -263,85 +274,89 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------------------------------------
 # Metadata
 
-PROVINCES = ["北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门"]
-
-_NAME = rf"[{CJK}]{{1,5}}?[县市区旗]"
-_PLACE_BEFORE = re.compile(
-    rf"(?:中国共产党|中共)?(?P<name>{_NAME})(?=人民政府|政府工作报告|\d{{4}}年政府工作报告|第[一二三四五六七八九十]+届|委员会|人民代表大会|经济社会发展)"
-)
-_BAD_NAME_START = re.compile(r"^(?:.*?年|.*?省|.*?代表|.*?召开|.*?[）)\]】]|关于|全|本|我|各|在|的|和|与|及)")
+# The fields an override (``index --place/--year/--type`` or a ``FILE.meta.toml`` sidecar) may set.
+OVERRIDE_KEYS = {"place", "year", "type", "review_year", "plan_year"}
 
 
-def _county_candidates(text: str) -> list[str]:
-    names = []
-    for m in _PLACE_BEFORE.finditer(text):
-        name = _BAD_NAME_START.sub("", m.group("name"))
-        if 2 <= len(name) <= 6 and name[:-1] and not name.startswith(("县", "市", "区")):
-            names.append(name)
-    return names
+def extract_metadata(text: str, filename: str | None = None, overrides: dict | None = None) -> DocMeta:
+    """Place (from the national division table), type, years, meeting, date and speaker.
 
+    ``rag.identity`` decides place, type, years, date and meeting, each with its source; a field
+    it cannot settle stays empty and its source "unknown". ``overrides`` win over both.
+    """
+    from rag.identity import identify
 
-def extract_metadata(text: str) -> DocMeta:
-    """Derive county, type, years, meeting, date and speaker from the cleaned text."""
-    meta = DocMeta()
+    found = identify(text, filename=filename)
+    meta = DocMeta(title=found.title[:60])
+    place = found.place.value
+    if place is not None:
+        meta.county, meta.adcode, meta.short_name = place.name, place.adcode, place.short
+    meta.province = found.province.value or ""
+    meta.prefecture = found.prefecture.value or ""
+    meta.doc_type = found.doc_type.value or ""
+    meta.year_under_review = found.review_year.value
+    meta.plan_year = found.plan_year.value
+    meta.date = found.date.value or ""
+    meta.meeting = found.meeting.value or ""
+    meta.sources = {"county": found.place.source, "province": found.province.source,
+                    "prefecture": found.prefecture.source, "doc_type": found.doc_type.source,
+                    "year_under_review": found.review_year.source, "plan_year": found.plan_year.source,
+                    "date": found.date.source, "meeting": found.meeting.source}
     head = text[:600]
-    lines = text.split("\n")
-    title = next((ln for ln in lines[:5] if "报告" in ln or "公报" in ln), lines[0])
-    meta.title = re.sub(r"》.*$", "", title).strip("《 ")[:60]
-
-    candidates = _county_candidates(head) or _county_candidates(text)
-    if candidates:
-        # The name the title region uses most; ties go to the earliest.
-        meta.county = max(dict.fromkeys(candidates), key=lambda n: (candidates.count(n) + text.count(n)))
-
-    for prov in PROVINCES:
-        if re.search(rf"{prov}(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区)|[\[【（(]{prov}[\]】）)]", head):
-            meta.province = prov + ("省" if prov not in {"北京", "天津", "上海", "重庆"} and len(prov) == 2 else "")
-            break
-    # Only where the text spells the hierarchy out (省…市…县); guessing from 市委 mentions misfires.
-    pref = re.search(rf"[省区]([{CJK}]{{2,4}}?市)(?:{re.escape(meta.county)})", text) if meta.county else None
-    if pref:
-        meta.prefecture = pref.group(1)
-
-    if re.search(r"全体会议公报|全会公报|会议公报", head):
-        meta.doc_type = "全会公报"
-    elif "政府工作报告" in head:
-        article_markers = ("该报告", "这份报告", "以下围绕", "报告》")
-        if "各位代表" not in text and any(m in text for m in article_markers):
-            meta.doc_type = "关于政府工作报告的文章"
-        else:
-            meta.doc_type = "政府工作报告"
-    elif "公报" in head:
-        meta.doc_type = "全会公报"
-
-    date = re.search(r"(20\d{2})年(\d{1,2})月(\d{1,2})日", head)
-    if date:
-        meta.date = f"{date.group(1)}-{int(date.group(2)):02d}-{int(date.group(3)):02d}"
-
-    review = re.search(r"(20\d{2})年(?:工作回顾|主要工作|工作总结)", text)
-    plan = re.search(r"(20\d{2})年(?:工作思路|工作安排|重点工作|主要任务|政府工作的总体|经济社会发展的总体|主要预期目标|总体要求)", text)
-    title_year = re.search(r"(20\d{2})年", meta.title)
-    if plan:
-        meta.plan_year = int(plan.group(1))
-    elif title_year and meta.doc_type != "全会公报":
-        meta.plan_year = int(title_year.group(1))
-    elif date:
-        meta.plan_year = int(date.group(1))
-    if review:
-        meta.year_under_review = int(review.group(1))
-    elif meta.plan_year:
-        meta.year_under_review = meta.plan_year - 1
-
-    meeting = re.search(
-        rf"([{CJK}]{{0,12}}第[一二三四五六七八九十]+届[{CJK}]{{0,12}}?第[一二三四五六七八九十]+次(?:全体)?会议)", head
-    )
-    if meeting:
-        meta.meeting = re.sub(r"^.*?[在于](?=.{6})", "", meeting.group(1))
-
     speaker = re.search(rf"(?:代?[县市区]\s*长|书记)\s*([{CJK}]\s*[{CJK}]\s*[{CJK}]?)(?=\s*$|\s*\n|作|代表)", head, re.M)
     if speaker:
         meta.speaker = re.sub(r"\s+", "", speaker.group(1))
+        meta.sources["speaker"] = "text"
+    if overrides:
+        apply_overrides(meta, overrides)
     return meta
+
+
+def apply_overrides(meta: DocMeta, overrides: dict) -> None:
+    """Set the fields a user gave; the place is looked up in the division table (黎平 → 黎平县)."""
+    from rag.places import resolve
+
+    unknown = set(overrides) - OVERRIDE_KEYS
+    if unknown:
+        raise InputError(f"unknown metadata override {', '.join(sorted(unknown))}: use {', '.join(sorted(OVERRIDE_KEYS))}.")
+    if overrides.get("place"):
+        name = str(overrides["place"])
+        matches = resolve(name)
+        if len(matches) != 1:
+            hint = "、".join(f"{d.name}（{d.province}{d.prefecture or ''}）" for d in matches[:5])
+            raise InputError(f"place {name!r} " + (f"is ambiguous: {hint}; give the full name." if matches
+                                                  else "is not in the national division table: check the name."))
+        place = matches[0]
+        meta.county, meta.adcode, meta.short_name = place.name, place.adcode, place.short
+        meta.province, meta.prefecture = place.province or "", place.prefecture or ""
+        meta.sources.update(county="override", province="division table", prefecture="division table")
+    if overrides.get("type"):
+        meta.doc_type, meta.sources["doc_type"] = str(overrides["type"]), "override"
+    if overrides.get("year"):
+        # A report's year is the year it plans; a statistics communiqué's is the year it reports.
+        year = int(overrides["year"])
+        if meta.doc_type == "统计公报":
+            meta.year_under_review, meta.plan_year = year, None
+        else:
+            meta.plan_year, meta.year_under_review = year, year - 1
+        meta.sources.update(year_under_review="override", plan_year="override")
+    for key, attr in (("review_year", "year_under_review"), ("plan_year", "plan_year")):
+        if overrides.get(key):
+            setattr(meta, attr, int(overrides[key]))
+            meta.sources[attr] = "override"
+
+
+def read_sidecar(path: Path) -> dict:
+    """Overrides from ``FILE.meta.toml`` (or ``FILE.txt.meta.toml``) next to a report, if present."""
+    import tomllib
+
+    for sidecar in (path.with_suffix(".meta.toml"), path.with_name(path.name + ".meta.toml")):
+        if sidecar.is_file():
+            try:
+                return tomllib.loads(sidecar.read_text("utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise InputError(f"{sidecar} is not valid TOML ({exc}): fix or remove it.") from None
+    return {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -361,8 +376,12 @@ def iter_report_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_document(path: Path) -> Document:
-    """Read, decode, clean and describe one report file."""
+def load_document(path: Path, overrides: dict | None = None) -> Document:
+    """Read, decode, clean and describe one report file.
+
+    Metadata overrides come from a ``FILE.meta.toml`` sidecar, then from ``overrides`` (the
+    command line). They are part of the content hash, so changing one re-indexes the file.
+    """
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -375,5 +394,9 @@ def load_document(path: Path) -> Document:
     text, removed = clean_text(raw, markdown=path.suffix.lower() == ".md")
     if len(re.findall(rf"[{CJK}]", text)) < 20:
         raise InputError(f"{path} has no Chinese report text after cleaning: is it the right file?")
-    content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Document(path=path, text=text, meta=extract_metadata(text), content_hash=content_hash, removed=removed)
+    given = {**read_sidecar(path), **{k: v for k, v in (overrides or {}).items() if v}}
+    digest = hashlib.sha256(text.encode("utf-8"))
+    if given:
+        digest.update(json.dumps(given, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
+    meta = extract_metadata(text, filename=path.name, overrides=given)
+    return Document(path=path, text=text, meta=meta, content_hash=digest.hexdigest(), removed=removed)

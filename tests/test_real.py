@@ -201,16 +201,15 @@ def test_two_commands_share_the_kept_alive_server(tmp_path):
     exe = os.path.join(os.path.dirname(sys.executable), "govbrief")
     _index_seeds(exe, env, REPO)
     questions = ["兴山县2023年地区生产总值是多少", "兴山县2024年固定资产投资增长目标是多少"]
-    procs = [subprocess.Popen([exe, "ask", q, "--json", "--model", "qwen2.5-coder-0.5b"], cwd=REPO, env=env,
+    # Plain `ask` streams its answer: the case that llama-cpp-python's interrupt_requests cut short.
+    procs = [subprocess.Popen([exe, "ask", q, "--model", "qwen2.5-coder-0.5b"], cwd=REPO, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for q in questions]
     results = [p.communicate(timeout=600) for p in procs]
     try:
         for proc, (out, err) in zip(procs, results):
             assert proc.returncode == 0, err
-            data = json.loads(out)
-            assert not data["refused"] and data["citations"], data
-        answers = [json.loads(out)["answer"] for out, _ in results]
-        assert "170" in answers[0] and "12%" in answers[1]
+            assert CANNOT_ANSWER not in out and "来源" in out, out
+        assert "170" in results[0][0] and "12%" in results[1][0]
     finally:
         state = next((tmp_path / "cache").glob("llm-server-*.json"), None)
         if state and not state.name.endswith(".exit.json"):

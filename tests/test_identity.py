@@ -1,0 +1,207 @@
+"""Document identity on the seeds and on variants of them: renamed, traditional, shifted, wrapped."""
+
+from __future__ import annotations
+
+import re
+
+import opencc
+import pytest
+
+from rag.identity import ARTICLE, GWR, PLENUM, STATS, identify
+from rag.places import resolve
+from tests.conftest import SEEDS
+
+
+def seed_text(prefix: str) -> str:
+    return next(SEEDS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+
+
+def summary(ident):
+    place = ident.place.value
+    return (
+        place.name if place else None,
+        ident.doc_type.value,
+        ident.review_year.value,
+        ident.plan_year.value,
+        ident.date.value,
+    )
+
+
+@pytest.mark.parametrize(
+    "prefix, expected",
+    [
+        ("000", ("芦山县", GWR, 2023, 2024, "2024-01-15")),
+        ("001", ("利川市", ARTICLE, 2023, 2024, None)),
+        # A plenum's year is its meeting's; it reviews no particular year.
+        ("002", ("芦山县", PLENUM, None, 2024, "2024-01-05")),
+        ("003", ("兴山县", GWR, 2023, 2024, "2024-01-12")),
+        ("004", ("通江县", GWR, 2022, 2023, None)),
+    ],
+)
+def test_seeds(prefix, expected):
+    ident = identify(seed_text(prefix))
+    assert summary(ident) == expected
+    assert ident.place.source == "title"
+    assert ident.province.source == "division table"
+
+
+def test_seed_details_and_sources():
+    ident = identify(seed_text("003"))
+    assert (ident.province.value, ident.prefecture.value) == ("湖北省", "宜昌市")
+    assert ident.meeting.value == "兴山县第十九届人民代表大会第四次会议"
+    assert ident.date.source == "text"
+    assert identify(seed_text("002")).meeting.value == "中国共产党芦山县第十五届委员会第六次全体会议"
+    lushan = identify(seed_text("000"))
+    assert (lushan.prefecture.value, lushan.date.source) == ("雅安市", "title")
+    assert identify(seed_text("001")).prefecture.value == "恩施土家族苗族自治州"
+    assert identify(seed_text("004")).date.source == "unknown"
+
+
+def rename(text: str, target: str) -> str:
+    """Move seed 003 (兴山县, 宜昌市, 湖北) to another county of the table."""
+    d = resolve(target)[0]
+    pref = resolve(d.prefecture)[0].short if d.prefecture else d.short
+    prov = resolve(d.province)[0].short
+    text = text.replace("兴山县", d.name).replace("兴山", d.short)
+    return text.replace("宜昌市", d.prefecture or "").replace("宜昌", pref).replace("湖北", prov)
+
+
+@pytest.mark.parametrize(
+    "target, province",
+    [("黎平县", "贵州省"), ("柳林县", "山西省"), ("子洲县", "陕西省"), ("宜章县", "湖南省"), ("涡阳县", "安徽省"), ("云和县", "浙江省")],
+)
+def test_renamed_seed_follows_the_new_county(target, province):
+    ident = identify(rename(seed_text("003"), target))
+    assert ident.place.value.name == target
+    assert ident.province.value == province
+    assert (ident.doc_type.value, ident.review_year.value, ident.plan_year.value) == (GWR, 2023, 2024)
+
+
+@pytest.mark.parametrize("target", ["黎平县", "柳林县", "子洲县"])
+def test_renamed_seed_without_the_county_suffix(target):
+    text = rename(seed_text("003"), target).replace(target, target[:-1])
+    assert target not in text
+    ident = identify(text)
+    assert ident.place.value.name == target
+    assert ident.meeting.value == f"{target[:-1]}第十九届人民代表大会第四次会议"
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_traditional_script_gives_the_same_identity(prefix):
+    text = seed_text(prefix)
+    traditional = opencc.OpenCC("s2t").convert(text)
+    assert traditional != text
+    assert summary(identify(traditional)) == summary(identify(text))
+
+
+@pytest.mark.parametrize("k", [-6, -1, 3])
+def test_shifting_every_year_shifts_the_years(k):
+    text = re.sub(r"20\d{2}", lambda m: str(int(m.group(0)) + k), seed_text("003"))
+    ident = identify(text)
+    assert (ident.review_year.value, ident.plan_year.value) == (2023 + k, 2024 + k)
+    assert ident.date.value == f"{2024 + k}-01-12"
+    assert summary(identify(re.sub(r"20\d{2}", lambda m: str(int(m.group(0)) + k), seed_text("004"))))[2:4] == (2022 + k, 2023 + k)
+
+
+def test_an_issuing_notice_on_top_changes_nothing_but_the_title():
+    notice = (
+        "兴山县人民政府办公室关于印发《2024年政府工作报告》的通知\n各乡镇人民政府，县政府各部门：\n"
+        "现将《政府工作报告》印发给你们，请结合实际认真贯彻落实。\n兴山县人民政府办公室\n2024年2月20日\n"
+    )
+    plain, wrapped = identify(seed_text("003")), identify(notice + seed_text("003"))
+    assert summary(wrapped) == summary(plain)
+    assert wrapped.date.value == "2024-01-12"  # the speech's date, not the notice's
+
+
+@pytest.mark.parametrize("prefix", ["000", "003", "004"])
+def test_site_chrome_on_top_changes_nothing(prefix):
+    chrome = "首页 > 政务公开 > 政府工作报告\n当前位置：首页 > 政务公开 > 规划计划\n【字体：大 中 小】 打印\n"
+    assert summary(identify(chrome + seed_text(prefix))) == summary(identify(seed_text(prefix)))
+
+
+def test_a_statistical_bulletin_reviews_its_year_and_plans_none():
+    text = "當前位置：首頁 > 政府數據 > 統計公報\n宜章縣2023年國民經濟和社會發展統計公報\n2023年，全縣上下在縣委、縣政府堅強領導下……初步核算，全縣地區生產總值增長5.1%。"
+    ident = identify(text)
+    assert summary(ident) == ("宜章县", STATS, 2023, None, None)
+    assert ident.plan_year.source == "unknown"
+    assert ident.prefecture.value == "郴州市"
+
+
+def test_a_prefecture_report_is_the_prefectures_even_when_it_names_counties():
+    text = (
+        "政府工作报告\n——2024年1月20日在德宏傣族景颇族自治州第十五届人民代表大会第四次会议上\n各位代表：\n"
+        "现在，我代表州人民政府向大会报告工作，请予审议。\n一、2023年工作回顾\n"
+        "全州地区生产总值增长6%。芒市、瑞丽市、盈江县、陇川县、梁河县协同发展，瑞丽市口岸建设加快，芒市机场扩建。州委、州政府坚强领导。"
+    )
+    ident = identify(text)
+    assert summary(ident) == ("德宏傣族景颇族自治州", GWR, 2023, 2024, "2024-01-20")
+    assert ident.prefecture.value == "德宏傣族景颇族自治州"
+
+
+def test_a_county_report_is_the_countys_although_it_speaks_of_the_prefecture():
+    text = (
+        "黎平县人民政府工作报告\n各位代表：\n现在，我代表县人民政府向大会报告工作。\n"
+        + "在州委、州政府和县委的坚强领导下，全县完成州下达的目标，全州排名第一，黔东南发展大局。" * 3
+    )
+    assert identify(text).place.value.name == "黎平县"
+
+
+@pytest.mark.parametrize(
+    "context, expected",
+    [("湖北省宜昌市", ("兴山县", "湖北省")), ("黑龙江省鹤岗市", ("兴山区", "黑龙江省")), ("", (None, None))],
+)
+def test_a_shared_stem_is_settled_by_the_province_and_prefecture_named(context, expected):
+    text = f"{context}兴山第十九届人民代表大会第四次会议\n各位代表：\n现在，我代表兴山人民政府向大会报告工作。全力推动兴山高质量发展。"
+    ident = identify(text)
+    got = (ident.place.value.name if ident.place.value else None, ident.province.value)
+    assert got == expected
+    if not context:
+        assert ident.place.source == "unknown"
+
+
+def test_a_news_article_about_a_report():
+    text = (
+        "宜章县十八届人大三次会议开幕\n发布时间：2023-01-10\n1月8日上午，宜章县第十八届人民代表大会第三次会议在县会议中心隆重开幕。"
+        "县长李某代表县人民政府作政府工作报告。报告分为“2022年工作回顾”和“2023年工作安排”两部分。本报记者 王某"
+    )
+    ident = identify(text)
+    assert summary(ident) == ("宜章县", ARTICLE, 2022, 2023, "2023-01-08")
+    assert ident.meeting.value == "宜章县第十八届人民代表大会第三次会议"
+
+
+def test_a_report_given_in_december_plans_the_next_year():
+    text = "政府工作报告\n——2017年12月6日在昆都仑区第十六届人民代表大会第一次会议上\n各位代表：\n现在，我代表区人民政府向大会报告工作。全区经济平稳。"
+    assert summary(identify(text))[1:] == (GWR, 2017, 2018, "2017-12-06")
+
+
+def test_chinese_numeral_dates():
+    text = "政府工作报告\n——二〇二二年二月二十二日在漯河市第七届人民代表大会第八次会议上\n各位代表：\n现在，我代表市人民政府向大会报告工作。"
+    assert summary(identify(text)) == ("漯河市", GWR, 2021, 2022, "2022-02-22")
+
+
+def test_a_plenum_late_in_the_year_sets_the_next_years_course():
+    text = (
+        "中国共产党涡阳县第十二届委员会第五次全体会议公报\n中国共产党涡阳县第十二届委员会第五次全体会议，于2023年12月20日在涡阳举行。"
+        "全会听取和讨论了县委常委会工作报告。全会认为，一年来全县经济稳中有进。全会强调，做好2024年工作意义重大。"
+    )
+    assert summary(identify(text)) == ("涡阳县", PLENUM, 2023, 2024, "2023-12-20")
+
+
+def test_what_the_text_does_not_say_stays_unknown():
+    ident = identify("今年以来，我们坚持稳中求进工作总基调，推动高质量发展，群众获得感持续增强。")
+    assert summary(ident) == (None, None, None, None, None)
+    assert {f.source for f in (ident.place, ident.doc_type, ident.review_year, ident.date, ident.meeting)} == {"unknown"}
+
+
+def test_a_budget_report_addressed_to_delegates_is_not_a_government_work_report():
+    text = "关于芦山县2023年预算执行情况和2024年预算草案的报告\n各位代表：\n受县人民政府委托，现将预算执行情况提请大会审议。"
+    ident = identify(text)
+    assert ident.doc_type.value is None and ident.place.value.name == "芦山县"
+
+
+def test_filename_fills_in_only_what_the_text_lacks():
+    body = "2018年，全县坚持以习近平新时代中国特色社会主义思想为指导。\n一、综合\n初步核算，全县地区生产总值增长11.6%。"
+    ident = identify(body, filename="黎平县2018年国民经济和社会发展统计公报.txt")
+    assert summary(ident) == ("黎平县", STATS, 2018, None, None)
+    assert (ident.place.source, ident.doc_type.source) == ("filename", "filename")
+    assert identify(body).place.value is None
