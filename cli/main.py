@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-
-_IMPORTED = time.perf_counter()  # for the `ask --json` time breakdown: what runs before the command
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +17,8 @@ import typer
 from rich.console import Console
 
 from cli import render
+
+_IMPORTED = time.perf_counter()  # for the `ask --json` time breakdown: what runs before the command
 
 app = typer.Typer(
     name="govbrief",
@@ -60,14 +60,27 @@ def _root(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks o
 def index(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds/).")] = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove chunks of files that no longer exist.")] = False,
+    place: Annotated[str | None, typer.Option("--place", help="The documents' place, e.g. 德宏州 (overrides detection).")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="The report's year: the plan year (a 统计公报: the year it reports).")] = None,
+    doc_type: Annotated[str | None, typer.Option("--type", help="Document type: 政府工作报告, 全会公报, 统计公报, 关于政府工作报告的文章.")] = None,
 ) -> None:
-    """Clean, chunk and embed reports into the Chroma index (incremental)."""
+    """Clean, chunk and embed reports into the Chroma index (incremental).
+
+    Metadata a document does not state can be given with --place/--year/--type (for every file
+    of this run) or in a FILE.meta.toml sidecar (place = "德宏州", year = 2024, type = "政府工作报告").
+    """
     from rag.indexer import index_paths
 
     settings = load_settings()
+    overrides = {k: v for k, v in {"place": place, "year": year, "type": doc_type}.items() if v}
+    if overrides:
+        from rag.ingest import DocMeta, apply_overrides
+
+        apply_overrides(DocMeta(), overrides)  # a bad place fails here, in one line, before any work
     engine = make_engine(settings)
     report = render.run_index(console, lambda on_event: index_paths(
-        paths or [Path("seeds")], engine.store, lambda: engine.embedder, prune=prune, on_event=on_event))
+        paths or [Path("seeds")], engine.store, lambda: engine.embedder, prune=prune, on_event=on_event,
+        overrides=overrides))
     render.index_summary(console, report, settings)
     if report.failed:
         for failure in report.failed:
@@ -118,11 +131,20 @@ def chat(
 
 
 @app.command("list")
-def list_documents() -> None:
-    """Show the indexed documents: county, type, years, chunk counts, embedding model."""
+def list_documents(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one object per document, for scripts.")] = False,
+) -> None:
+    """Show the indexed documents: place, type, years (each with its source), chunk counts."""
     settings = load_settings()
     engine = make_engine(settings)
-    render.documents(console, engine.store.documents(), settings)
+    docs = engine.store.documents()
+    if as_json:
+        keys = ("file", "county", "adcode", "prefecture", "province", "doc_type", "year_under_review", "plan_year",
+                "sources", "chunks")
+        rows = [{("place" if k == "county" else k): d.get(k) for k in keys} for d in docs]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    render.documents(console, docs, settings)
 
 
 @app.command()

@@ -94,19 +94,36 @@ def ask(console: Console, engine, question: str, *, counties=None, k=None) -> No
 def documents(console: Console, docs: list[dict], settings) -> None:
     """The ``list`` table."""
     table = Table(title=f"{len(docs)} document(s) · embedding model {settings.embedding.model}")
-    for col in ("file", "county", "type", "review year", "plan year", "chunks"):
+    for col in ("file", "place", "prefecture · province", "type", "review year", "plan year", "chunks"):
         table.add_column(col)
+
+    def cell(d: dict, key: str) -> str:
+        value, source = d.get(key), d.get("sources", {}).get(key, "")
+        if value in (None, ""):
+            return "[dim]unknown[/]"
+        return f"{escape(str(value))} [dim]({SOURCE_LABEL.get(source, source)})[/]" if source else escape(str(value))
+
     for d in docs:
-        table.add_row(d["file"], d["county"], d["doc_type"], str(d["year_under_review"] or ""),
-                      str(d["plan_year"] or ""), str(d["chunks"]))
+        where = " · ".join(x for x in (d.get("prefecture"), d.get("province")) if x)
+        table.add_row(d["file"], cell(d, "county"), escape(where), cell(d, "doc_type"), cell(d, "year_under_review"),
+                      cell(d, "plan_year"), str(d["chunks"]))
     console.print(table)
+    console.print("[dim]sources: T title, F file name, X text, D division table, O override[/]")
+
+
+SOURCE_LABEL = {"title": "T", "filename": "F", "text": "X", "division table": "D", "override": "O"}
 
 
 def inspect(console: Console, doc, chunks, *, full: bool = False) -> None:
     """Metadata, removed noise, chunk sizes and the cleaned text of one file."""
     meta = Table(show_header=False, title=f"{doc.name} · sha256 {doc.content_hash[:12]}")
+    sources = doc.meta.sources
     for key, value in doc.meta.to_dict().items():
-        meta.add_row(key, escape(str(value if value is not None else "")))
+        if key == "sources":
+            continue
+        shown = escape(str(value)) if value not in (None, "") else "[dim]unknown[/]"
+        source = sources.get(key, "")
+        meta.add_row(key, shown + (f"  [dim]← {source}[/]" if source and source != "unknown" else ""))
     console.print(meta)
     if doc.removed:
         console.print(Panel("\n".join(escape(r[:120]) for r in doc.removed), title=f"removed ({len(doc.removed)} lines)",

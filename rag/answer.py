@@ -477,7 +477,8 @@ def answer_question(
 
     if found.unknown_places and not found.scope:
         places = "、".join(found.unknown_places)
-        return refuse(f"{places} is not in the index", f"{places}的相关内容")
+        indexed = "、".join(sorted(set(retriever.counties().values()))) or "无"
+        return refuse(f"no document about {places} is indexed", f"{places}的相关内容（已索引：{indexed}）")
     if not found.hits:
         return refuse("nothing retrieved")
 

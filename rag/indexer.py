@@ -65,6 +65,7 @@ def index_paths(
     *,
     prune: bool = False,
     on_event: Callable[[str, dict], None] = lambda event, data: None,
+    overrides: dict | None = None,
 ) -> IndexReport:
     """Index every supported file under ``paths``; bad files are reported, not fatal.
 
@@ -81,7 +82,7 @@ def index_paths(
         source = str(path.resolve())
         on_event("file", {"file": path.name})
         try:
-            doc = load_document(path)
+            doc = load_document(path, overrides)
             chunks = chunk_document(
                 doc.text, doc.content_hash[:12], settings.chunking.max_chars, settings.chunking.overlap_chars
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from rag.embeddings import Embedder
@@ -11,9 +10,6 @@ from rag.store import ChunkStore, StoredChunk
 from rag.text import keyword_tokens
 
 RRF_K = 60
-# Characters that make an X县/X市/X区 in a question a generic word (全县, 城市, 地区, 社区 …)
-# rather than a place name.
-_GENERIC_PLACE_CHARS = set("全各本该我城地社园景郊市县省新老辖年月日个座等区镇乡村超门")
 
 
 @dataclass
@@ -42,35 +38,52 @@ class Retriever:
         return self._corpus
 
     def counties(self) -> dict[str, str]:
-        """Names a question may use for an indexed county -> the canonical county name."""
+        """Names a question may use for an indexed place -> the place's full name.
+
+        The forms come from the national division table (黎平, 黎平县; 德宏, 德宏州 and the full
+        autonomous-prefecture name), so every indexed place is reachable however it is written.
+        """
+        from rag.places import get
+
         names: dict[str, str] = {}
         for chunk in self.corpus:
             county = chunk.county
-            if county:
-                names[county] = county
-                short = county[:-1]
-                if len(short) >= 2 and county[-1] in "县市区旗":
-                    names.setdefault(short, county)
+            if not county or county in names:
+                continue
+            names[county] = county
+            division = get(chunk.meta.get("adcode", ""))
+            for alias in division.aliases if division else ():
+                if len(alias) >= 2:
+                    names.setdefault(alias, county)
         return names
 
     def route(self, question: str) -> tuple[list[str], list[str]]:
-        """(indexed counties the question names, in order; place names that are not indexed)."""
+        """(indexed places the question names, in order; places it names that are not indexed).
+
+        The question is matched in simplified script (黎平縣 is 黎平县). A place counts as not
+        indexed only when the division table knows it and no indexed place answers to that name.
+        """
+        from rag.places import find_mentions, normalize
+
+        question = normalize(question)
         known = self.counties()
-        found: list[str] = []
+        found: list[tuple[int, str]] = []
+        taken: list[tuple[int, int]] = []
         for name in sorted(known, key=len, reverse=True):
-            if name in question and known[name] not in found:
-                found.append(known[name])
-        found.sort(key=lambda c: min(question.find(n) for n, canon in known.items() if canon == c and n in question))
-        unknown = []
-        for m in re.finditer(r"[县市区旗]", question):
-            i = m.start()
-            candidates = [question[max(0, i - n) : i + 1] for n in (2, 3)]
-            if any(c in known or c[:-1] in known for c in candidates):
-                continue
-            name = question[max(0, i - 2) : i + 1]
-            if len(name) == 3 and re.fullmatch(r"[\u4e00-\u9fff]{3}", name) and not set(name[:-1]) & _GENERIC_PLACE_CHARS:
-                unknown.append(name)
-        return found, unknown
+            start = question.find(name)
+            while start >= 0:
+                end = start + len(name)
+                if not any(a < end and start < b for a, b in taken):
+                    taken.append((start, end))
+                    if known[name] not in [c for _, c in found]:
+                        found.append((start, known[name]))
+                start = question.find(name, end)
+        unknown: list[str] = []
+        for mention in find_mentions(question):
+            inside = any(a <= mention.start and mention.end <= b for a, b in taken)
+            if not inside and mention.division.name not in unknown and mention.division.name not in known.values():
+                unknown.append(mention.division.name)
+        return [c for _, c in sorted(found)], unknown
 
     def retrieve(self, question: str, k: int | None = None, counties: list[str] | None = None) -> Retrieval:
         """Top-k chunks for the question, scoped to the named (or given) counties."""

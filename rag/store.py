@@ -209,8 +209,10 @@ class ChunkStore:
             m = chunk.meta
             entry = docs.setdefault(m["source"], {
                 "source": m["source"], "file": m["file"], "county": m.get("county", ""),
+                "adcode": m.get("adcode", ""), "prefecture": m.get("prefecture", ""), "province": m.get("province", ""),
                 "doc_type": m.get("doc_type", ""), "title": m.get("title", ""),
                 "year_under_review": m.get("year_under_review"), "plan_year": m.get("plan_year"),
+                "sources": json.loads(m.get("sources") or "{}"),
                 "doc_hash": m.get("doc_hash"), "chunks": 0,
             })
             entry["chunks"] += 1

@@ -1,0 +1,96 @@
+"""Document identity through the product: overrides (flags and sidecar), `list --json`, `inspect`
+sources, and questions scoped by the division table whatever form the place takes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_cli import engine_with
+
+# A prefecture-level report that never names itself, as reports often open.
+UNNAMED = ("各位代表：\n现在，我代表州人民政府，向大会报告政府工作，请予审议。\n"
+           "一、过去一年工作回顾\n全州地区生产总值增长6.1%，粮食产量稳定。\n"
+           "二、今年工作安排\n地区生产总值增长6%左右。\n")
+
+
+@pytest.fixture
+def run(cli_runner, engine):
+    return cli_runner(lambda settings: engine_with(settings, engine))
+
+
+def listed(run) -> list[dict]:
+    code, out, err = run("list", "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_place_year_type_overrides_from_the_command_line(run, tmp_path):
+    report = tmp_path / "in" / "report.txt"
+    report.parent.mkdir()
+    report.write_text(UNNAMED, "utf-8")
+    code, _, err = run("index", str(report.parent), "--place", "德宏州", "--year", "2024", "--type", "政府工作报告")
+    assert code == 0, err
+    [doc] = listed(run)
+    assert doc["place"] == "德宏傣族景颇族自治州" and doc["adcode"].startswith("5331")
+    assert doc["province"] == "云南省"
+    assert (doc["doc_type"], doc["year_under_review"], doc["plan_year"]) == ("政府工作报告", 2023, 2024)
+    assert doc["sources"]["county"] == "override" and doc["sources"]["province"] == "division table"
+    assert doc["sources"]["plan_year"] == "override"
+
+
+def test_a_sidecar_sets_metadata_and_changing_it_reindexes(run, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "r.txt").write_text(UNNAMED, "utf-8")
+    sidecar = folder / "r.meta.toml"
+    sidecar.write_text('place = "黎平"\nyear = 2023\n', "utf-8")
+    assert run("index", str(folder))[0] == 0
+    [doc] = listed(run)
+    assert (doc["place"], doc["plan_year"]) == ("黎平县", 2023)
+    sidecar.write_text('place = "黎平县"\nyear = 2024\n', "utf-8")
+    assert run("index", str(folder))[0] == 0
+    docs = listed(run)
+    assert len(docs) == 1 and docs[0]["plan_year"] == 2024  # replaced, not duplicated
+
+
+@pytest.mark.parametrize("place, message", [("火星县", "not in the national division table"),
+                                            ("兴山", "is ambiguous")])
+def test_a_bad_place_override_is_one_line_and_exit_2(run, tmp_path, place, message):
+    (tmp_path / "r.txt").write_text(UNNAMED, "utf-8")
+    code, out, err = run("index", str(tmp_path / "r.txt"), "--place", place)
+    assert code == 2 and message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_list_json_and_inspect_say_where_each_field_came_from(run, seeds_dir):
+    assert run("index", str(seeds_dir))[0] == 0
+    docs = {d["file"][:3]: d for d in listed(run)}
+    xingshan = docs["003"]
+    assert (xingshan["place"], xingshan["prefecture"], xingshan["province"]) == ("兴山县", "宜昌市", "湖北省")
+    assert xingshan["adcode"] == "420526000000"
+    assert xingshan["sources"]["prefecture"] == "division table"
+    assert xingshan["sources"]["county"] in {"title", "text"}
+    code, out, _ = run("inspect", str(next(seeds_dir.glob("003_*.txt"))))
+    assert code == 0 and "← division table" in out
+
+
+@pytest.mark.parametrize("question", ["黎平縣2023年地区生产总值是多少", "黎平2023年地区生产总值是多少",
+                                      "黎平县2023年地区生产总值是多少"])
+def test_every_form_of_a_place_scopes_the_question(engine, tmp_path, question):
+    from rag.indexer import index_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "r.txt").write_text("黎平县2024年政府工作报告\n各位代表：\n一、2023年工作回顾\n全县地区生产总值增长5.2%。\n",
+                                  "utf-8")
+    index_paths([folder], engine.store, lambda: engine.embedder)
+    found = engine.retriever.retrieve(question)
+    assert found.scope == ["黎平县"] and not found.unknown_places
+
+
+def test_a_place_that_is_not_indexed_is_named_with_the_indexed_ones(indexed):
+    found = indexed.retriever.retrieve("柳林县2023年地区生产总值是多少")
+    assert found.unknown_places == ["柳林县"] and not found.scope
+    assert indexed.retriever.retrieve("2023年地区生产总值是多少").unknown_places == []  # no place: search all
