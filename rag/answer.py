@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from rag.errors import InputError
+from rag.figures import asked_families, asked_kind, clause_kind, family_of, figures_in, kind_matches
 from rag.llm import ChatClient
 from rag.prompts import CANNOT_ANSWER, render
 from rag.retrieval import Retriever
@@ -281,26 +282,35 @@ def cited_numbers(text: str) -> list[int]:
 
 
 def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str, list[Passage], list[str]]:
-    """Keep sentences whose numbers appear in the evidence; return (text, cited passages, dropped).
+    """Keep sentences whose figures the evidence states; return (text, cited passages, dropped).
 
-    Numbers the question itself contains (years, counts) need no support. Cited ids that do
-    not exist are ignored; a passage holding a number the answer uses is cited even if the
-    model forgot to say so.
+    A figure is supported by a clause that states the same number with a unit of the same
+    family (110万吨 is not 110亿元), about the year asked, of the kind asked (a target question
+    takes only target clauses). Numbers the question itself contains need no support. Cited
+    ids that do not exist are ignored; a passage holding a figure the answer uses is cited
+    even if the model forgot to say so.
     """
     by_n = {p.n: p for p in passages}
     question_numbers = set(numbers(question))
     asked_years = set(years(question))
+    kind = asked_kind(question)
 
-    def holds(passage: Passage, num: str) -> bool:
-        """The passage states ``num`` in a clause about the year asked (when one is asked)."""
+    def holds(passage: Passage, num: str, families: set[str]) -> bool:
+        """The passage states ``num`` in a clause of the year, kind and unit family asked."""
         for unit in split_sentences(passage.text):
             if num not in numbers(unit):
                 continue
             # A figure in a clause that names only other years (a 2024 target, when 2023 is
             # asked) does not answer the question, however well it matches otherwise.
             stated = set(years(unit)) or set(years(passage.chunk.heading))
-            if not asked_years or not stated or stated & asked_years:
-                return True
+            if asked_years and stated and not stated & asked_years:
+                continue
+            written = family_of(num, unit) - {""}
+            if families and written and not families & written:
+                continue
+            if not kind_matches(kind, clause_kind(unit, passage.chunk.heading)):
+                continue
+            return True
         return False
 
     kept, dropped, cited = [], [], []
@@ -314,7 +324,8 @@ def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str
         for num in numbers(bare):
             if num in question_numbers:
                 continue
-            holders = [p.n for p in passages if holds(p, num)]
+            families = family_of(num, bare) - {""}
+            holders = [p.n for p in passages if holds(p, num, families)]
             if not holders:
                 supported = False
                 break
@@ -543,6 +554,11 @@ def answer_question(
         return refuse("every claim in the answer lacked support in the evidence")
     if QUANTITY_QUESTION.search(question) and not set(numbers(CITATION.sub("", text))) - set(numbers(question)):
         return refuse("the question asks for a quantity and the answer gives none")
+    wanted = asked_families(question) if QUANTITY_QUESTION.search(question) else None
+    given = {f.family for f in figures_in(CITATION.sub("", text)) if f.value not in numbers(question)}
+    if wanted and given - {""} and not wanted & given:
+        # 增长目标是多少 answered with an amount (91.1亿元): a neighbouring figure, not the answer.
+        return refuse(f"the answer gives {'/'.join(sorted(given - {''}))}, the question asks for {'/'.join(sorted(wanted))}")
     if not adds_information(text, question, evidence):
         return refuse("the answer only restates the question")
     if not cited:

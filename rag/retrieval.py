@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from rag.embeddings import Embedder
 from rag.settings import RetrievalSettings
 from rag.store import ChunkStore, StoredChunk
-from rag.text import keyword_tokens
+from rag.text import keyword_tokens, years
 
 RRF_K = 60
 
@@ -101,12 +101,17 @@ class Retriever:
             hits += [h for group in per_county for h in group[len(min(per_county, key=len)):]]
             return Retrieval(hits=hits, scope=scope, unknown_places=unknown)
         pool = [c for c in self.corpus if not scope or c.county in scope]
+        sources = documents_for_year(question, pool) if scope else None
+        if sources:
+            pool = [c for c in pool if c.meta.get("source") in sources]
         if not pool:
             return Retrieval(hits=[], scope=scope, unknown_places=unknown)
 
         rankings: list[tuple[float, list[str]]] = [(self.settings.keyword_weight, self._bm25(question, pool))]
         if self.embedder is not None and self.settings.dense_weight > 0:
             where = {"county": scope[0]} if scope else None
+            if sources:
+                where = {"$and": [where, {"source": {"$in": sorted(sources)}}]}
             dense = self.store.query(self.embedder.embed_query(question), self.settings.candidates, where=where)
             rankings.append((self.settings.dense_weight, [c.id for c in dense]))
 
@@ -130,5 +135,27 @@ class Retriever:
             return []
         bm25 = BM25Okapi([c.meta.get("tokens", "").split() or ["∅"] for c in pool])
         scores = bm25.get_scores(query)
-        order = sorted(range(len(pool)), key=lambda i: -scores[i])
-        return [pool[i].id for i in order[: self.settings.candidates] if scores[i] > 0]
+        # In a pool of one or two documents every term found in all of them gets a negative idf;
+        # then the chunks that match most have the largest magnitude, and none would be kept.
+        key = (lambda i: -scores[i]) if max(scores, default=0) > 0 else (lambda i: -abs(scores[i]))
+        order = sorted(range(len(pool)), key=key)
+        return [pool[i].id for i in order[: self.settings.candidates] if scores[i] != 0]
+
+
+def documents_for_year(question: str, pool: list[StoredChunk]) -> set[str] | None:
+    """When one place has several documents, the ones the question's year points to.
+
+    A year's targets stand in the report that plans it; its outcomes in the next year's report,
+    which reviews it (and in that year's 统计公报). None means no narrowing: one document, no
+    year asked, or no document of that year (then every document stays in play).
+    """
+    from rag.figures import TARGET, asked_kind
+
+    asked = set(years(question))
+    docs = {c.meta.get("source"): c.meta for c in pool}
+    if len(docs) < 2 or not asked:
+        return None
+    planning = {s for s, m in docs.items() if m.get("plan_year") in asked}
+    reviewing = {s for s, m in docs.items() if m.get("year_under_review") in asked}
+    first, second = (planning, reviewing) if asked_kind(question) == TARGET else (reviewing, planning)
+    return first or second or None

@@ -94,3 +94,23 @@ def test_a_place_that_is_not_indexed_is_named_with_the_indexed_ones(indexed):
     found = indexed.retriever.retrieve("柳林县2023年地区生产总值是多少")
     assert found.unknown_places == ["柳林县"] and not found.scope
     assert indexed.retriever.retrieve("2023年地区生产总值是多少").unknown_places == []  # no place: search all
+
+
+def test_the_question_year_picks_among_one_places_reports(engine, tmp_path):
+    """Two consecutive reports of one county: outcomes of 2020 from the 2021 report, 2020 targets from the 2020 one."""
+    from rag.indexer import index_paths
+
+    engine.settings.retrieval.dense_weight = 0.0
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for year, growth, target in ((2020, "6.1%", "7%左右"), (2021, "4.2%", "6.5%左右")):
+        (folder / f"liulin-{year}.txt").write_text(
+            f"柳林县{year}年政府工作报告\n各位代表：\n一、{year - 1}年工作回顾\n{year - 1}年全县地区生产总值增长{growth}。\n"
+            f"二、{year}年工作安排\n{year}年地区生产总值增长目标{target}。\n", "utf-8")
+    index_paths([folder], engine.store, lambda: engine.embedder)
+    outcome = engine.retriever.retrieve("柳林县2020年地区生产总值增长多少")
+    assert {h.meta["file"] for h in outcome.hits} == {"liulin-2021.txt"}
+    target = engine.retriever.retrieve("柳林县2020年地区生产总值增长目标是多少")
+    assert {h.meta["file"] for h in target.hits} == {"liulin-2020.txt"}
+    assert {h.meta["file"] for h in engine.retriever.retrieve("柳林县地区生产总值增长多少").hits} == {
+        "liulin-2020.txt", "liulin-2021.txt"}
