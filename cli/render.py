@@ -66,7 +66,9 @@ def citations(console: Console, answer, *, full: bool = False) -> None:
     lines = []
     for c in answer.citations:
         quote = c.text if full or len(c.text) <= 160 else c.text[:160] + "…"
-        lines.append(f"[bold cyan][{c.n}][/] {escape(c.file)} · {escape(c.heading or '(开头)')}\n    [dim]“{escape(quote)}”[/]")
+        # A passage compiled from the document's metadata is not a quote: no quotation marks.
+        shown = f"（文档信息，非原文）{escape(quote)}" if getattr(c, "derived", False) else f"“{escape(quote)}”"
+        lines.append(f"[bold cyan][{c.n}][/] {escape(c.file)} · {escape(c.heading or '(开头)')}\n    [dim]{shown}[/]")
     console.print(Panel("\n".join(lines), title="来源", border_style="cyan", expand=True))
 
 

@@ -48,6 +48,9 @@ class Passage:
     n: int
     chunk: StoredChunk
     text: str
+    # Built by code from index metadata or headings (document facts, a section outline), not a
+    # span of the source: shown without quotation marks.
+    derived: bool = False
 
     def render(self) -> str:
         """``[n]〔county｜document｜heading〕text`` as the prompt shows it.
@@ -69,6 +72,7 @@ class Citation:
     county: str
     heading: str
     text: str
+    derived: bool = False  # compiled from metadata, not a verbatim quote
 
 
 @dataclass
@@ -247,7 +251,7 @@ def document_info(hits: list[StoredChunk], corpus: list[StoredChunk]) -> Passage
         year, month, day = (int(x) for x in meta["date"].split("-"))
         facts.append(("日期", f"{year}年{month}月{day}日"))
     text = "；".join(f"{k}：{v}" for k, v in facts if v)
-    return Passage(0, opening, text + "。") if text else None
+    return Passage(0, opening, text + "。", derived=True) if text else None
 
 
 def section_outline(hits: list[StoredChunk], corpus: list[StoredChunk]) -> str:
@@ -506,7 +510,7 @@ def answer_question(
     if is_list:
         outline = section_outline(found.hits, retriever.corpus)
         if outline:
-            passages.insert(0, Passage(0, found.hits[0], outline))
+            passages.insert(0, Passage(0, found.hits[0], outline, derived=True))
     if DOC_INFO_QUESTION.search(question):
         info = document_info(found.hits, retriever.corpus)
         if info:
@@ -571,6 +575,6 @@ def answer_question(
     result.answer = text
     result.refused = False
     result.citations = [
-        Citation(p.n, p.chunk.id, p.chunk.file, p.chunk.county, p.chunk.heading, p.text) for p in cited
+        Citation(p.n, p.chunk.id, p.chunk.file, p.chunk.county, p.chunk.heading, p.text, p.derived) for p in cited
     ]
     return result

@@ -91,7 +91,7 @@ def test_json_shape(xingshan, fake_llm):
     fake_llm.queue("170亿元[1]。")
     data = xingshan.ask("兴山县2023年地区生产总值是多少").to_dict()
     assert set(data) >= {"answer", "citations", "retrieved", "timings", "scope"}
-    assert set(data["citations"][0]) == {"n", "chunk_id", "file", "county", "heading", "text"}
+    assert set(data["citations"][0]) == {"n", "chunk_id", "file", "county", "heading", "text", "derived"}
     assert [r["rank"] for r in data["retrieved"]] == list(range(1, len(data["retrieved"]) + 1))
     assert set(data["timings"]) >= {"retrieve", "first_token", "generate"}
 
@@ -201,3 +201,22 @@ def test_which_is_ahead_is_computed_from_the_answer_figures():
     assert settle_comparison(lower, "芦山县和兴山县的目标分别是多少?", ["芦山县", "兴山县"]) == lower
     two = "兴山县170亿元，增长8%[1]。芦山县增长7%[2]。"
     assert settle_comparison(two, "兴山县和芦山县哪个更快?", ["兴山县", "芦山县"]) == two
+
+
+def test_a_passage_built_from_metadata_is_not_shown_as_a_quote(xingshan, fake_llm):
+    """Document facts (meeting, date, speaker) are compiled from the index: cited, but never in quotation marks."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from cli.render import citations
+
+    fake_llm.queue("2024年1月15日[1]。")
+    answer = xingshan.ask("芦山县人民政府工作报告是哪一天作的")
+    assert not answer.refused, answer.reason
+    derived = [c for c in answer.citations if c.derived]
+    assert derived and "日期：2024年1月15日" in derived[0].text
+    out = StringIO()
+    citations(Console(file=out, width=200), answer)
+    shown = out.getvalue()
+    assert "（文档信息，非原文）" in shown and "“标题" not in shown
