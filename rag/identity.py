@@ -42,7 +42,13 @@ _PUBLISHED = re.compile(
 )
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日?(?=[上下]午|晚|[,，]|在|\d{1,2}[:：])")
 
-_CHROME = re.compile(r"[>＞»]|^(?:首页|当前位置|您的位置|位置[:：])")
+_CHROME = re.compile(r"[>＞»›→]|^(?:首页|当前位置|您的位置|位置[:：])")
+
+# A report's own name, for a title glued to the chrome before it and the text after it (a page
+# whose line breaks were lost): the shortest run up to the name, after any bracketed chrome.
+_GLUED_TITLE = re.compile(
+    r"(?:^|(?<=[\]】|]))([^\[\]【】|。！？:：]{2,50}?(?:政府工作报告|统计公报|全体(?:扩大)?会议公报|全会公报))"
+)
 
 # What follows a place name when the text speaks of that place's own organs or documents.
 _ORGAN_AFTER = re.compile(
@@ -132,10 +138,16 @@ def _prepare(text: str) -> list[str]:
 
 def _find_title(lines: list[str]) -> str:
     """The first line near the top that names a report or bulletin, else the first short line."""
-    top = [ln for ln in lines[:15] if not _CHROME.search(ln) and len(ln) <= 80]
+    # Below the first line, a line that ends its sentence (…召开十二届四次全会。) is prose, not a
+    # title; the first may be a scraped title run into its opening sentence.
+    top = [ln for i, ln in enumerate(lines[:15])
+           if not _CHROME.search(ln) and len(ln) <= 80 and (i == 0 or ln[-1] not in "。！？")]
     for line in top:
         if re.search(r"报告|公报|全会|全体会议", line):
             return line
+    for line in lines[:2]:
+        if len(line) > 80 and (m := _GLUED_TITLE.search(line[:200])):
+            return m.group(1)
     return next((ln for ln in top if 4 <= len(ln) <= 40), "")
 
 

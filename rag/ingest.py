@@ -23,6 +23,11 @@ SENTENCE_END = "。！？；：:;!?」”』)）>》"
 
 CJK = r"\u4e00-\u9fff"
 
+# Closing quotes and brackets, and semicolons: at the wrap margin they do not end a paragraph.
+_CLOSERS = "」”』)）>》；;"
+# Punctuation no line of prose starts with: such a line was cut off the one above.
+_CONTINUES = "。，、；：！？,;:!?」”』)）》%"
+
 # Lines that are site chrome when they stand (nearly) alone on a line. Matched against the
 # whole stripped line, so report sentences that merely contain these words survive.
 _CHROME_LINE = re.compile(
@@ -46,6 +51,12 @@ _CHROME_LINE = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?|[\d-]{7,}"
     r")$",
     re.IGNORECASE,
+)
+
+# Page numbers a PDF leaves between pages ("- 3 -", "— 3 —", "第3页 共27页", "3/27"): layout, not
+# structure, so they go without ending the paragraph that runs across the page break.
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-－—–]+\s*\d{1,4}\s*[-－—–]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4})$"
 )
 
 # Long boilerplate paragraphs (disclaimers) recognised by how they start.
@@ -170,10 +181,15 @@ class _TextFromHTML(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """Visible text of an HTML page with block elements on their own lines."""
+    """Visible text of an HTML page with block elements on their own lines.
+
+    A block boundary is one line break, not a blank line: pages converted from PDFs put every
+    wrapped line in its own ``<p>`` or ``<div>``, and whether a break ends a paragraph is then
+    decided as for a text file (by punctuation and line widths), not by the markup.
+    """
     parser = _TextFromHTML()
     parser.feed(html)
-    return "".join(parser.parts)
+    return re.sub(r"\n(?:[ \t\u3000\xa0]*\n)+", "\n", "".join(parser.parts))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,8 +208,27 @@ def normalize_whitespace(line: str) -> str:
     return line
 
 
+# A line this long that has a full stop is report prose even if it starts like chrome ("设为首页…"
+# glued to the report when a scraper dropped the line breaks): chrome lines are short.
+CHROME_MAX_CHARS = 120
+
+# A line this long is not a paragraph but a whole page whose line breaks were lost.
+RUN_ON_CHARS = 2000
+
+
 def _is_noise(line: str) -> bool:
-    return bool(_CHROME_LINE.match(line) or _BOILERPLATE_START.match(line))
+    if _BOILERPLATE_START.match(line):
+        return True
+    if len(line) > CHROME_MAX_CHARS and re.search(r"[。！？]", line):
+        return False
+    return bool(_CHROME_LINE.match(line))
+
+
+def _split_run_on(line: str) -> list[str]:
+    """A page that lost its line breaks, cut back into sentences (a sentence ends at 。！？)."""
+    if len(line) <= RUN_ON_CHARS:
+        return [line]
+    return [s for s in re.split(r"(?<=[。！？])", line) if s.strip()]
 
 
 def _looks_wrapped(lines: list[str]) -> tuple[bool, int]:
@@ -204,7 +239,9 @@ def _looks_wrapped(lines: list[str]) -> tuple[bool, int]:
     open_ended = [ln for ln in content if ln[-1] not in SENTENCE_END]
     lengths = sorted(len(ln) for ln in content)
     width = lengths[int(len(lengths) * 0.9)]
-    return len(open_ended) / len(content) >= 0.4 and width <= 60, width
+    # Wrapped lines run to about the same width (PDFs wrap at 20 to 90 characters); paragraphs
+    # one to a line are far longer and mostly end their sentence.
+    return len(open_ended) / len(content) >= 0.4 and width <= 90, width
 
 
 def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
@@ -217,9 +254,16 @@ def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
             paragraphs.append("")
             continue
         prev = paragraphs[-1] if paragraphs else ""
+        # A closing quote, bracket or semicolon ends a paragraph only short of the margin: a line that
+        # runs to the wrap width and ends in ” or ； was cut there (“小城市、大农村”|特征突出).
+        ended = prev and prev[-1] in SENTENCE_END and not (prev[-1] in _CLOSERS and last_raw_len >= 0.9 * width)
+        if prev and line[0] in _CONTINUES:  # a line opening on 。 or ， continues the one above
+            paragraphs[-1] = normalize_whitespace(prev + line)
+            last_raw_len = len(line)
+            continue
         can_join = (
             prev
-            and prev[-1] not in SENTENCE_END
+            and not ended
             and not is_heading_line(line)
             # A heading line stands alone unless it runs to the wrap width (then it wrapped).
             and not (is_heading_line(prev) and len(prev) < 0.8 * width)
@@ -254,10 +298,14 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
     """Return (clean text with one paragraph per line, the lines that were removed)."""
     removed: list[str] = []
     lines = []
-    for raw_line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = normalize_whitespace(raw_line)
+    raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for piece in (p for raw_line in raw_lines for p in _split_run_on(raw_line)):
+        line = normalize_whitespace(piece)
         if markdown:
             line = re.sub(r"^#{1,6}\s*", "", line)
+        if line and _PAGE_NUMBER.match(line):
+            removed.append(line)
+            continue
         if line and _is_noise(line):
             removed.append(line)
             lines.append("")  # removed chrome still separates paragraphs
