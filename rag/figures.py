@@ -42,10 +42,11 @@ _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
 # Clause kinds. A target is what a plan sets (预期目标, 力争, 控制在); an estimate is a year-end
 # figure before the statistics are final (预计); an actual is reported as done.
 TARGET, STRETCH, ESTIMATE, ACTUAL = "target", "stretch", "estimate", "actual"
-_TARGET_WORDS = re.compile(r"目标|预期|力争|争取|计划|控制在|确保|以上|左右|不低于|不少于|突破|达到\d|实现\d|同步")
+# Only words that mark a goal wherever they stand: 以上, 突破 and 达到 are as common in reviews.
+_TARGET_WORDS = re.compile(r"目标|预期|计划|控制在|左右|不低于|不少于|确保|同步")
 _STRETCH_WORDS = re.compile(r"力争|争取")
 _ESTIMATE_WORDS = re.compile(r"预计")
-_ACTUAL_WORDS = re.compile(r"完成|实现了|达到了|同比|比上年|较上年|增长了|下降了|累计|新增|全年")
+_ACTUAL_WORDS = re.compile(r"完成|实现了|达到了|同比|比上年|较上年|增长了|下降了|累计")
 # A plan section's heading: 2024年工作安排, 主要预期目标, 今年的目标任务, 总体要求.
 _PLAN_HEADING = re.compile(r"工作安排|工作思路|目标任务|预期目标|总体要求|重点工作|主要任务|今年|下一步|工作打算")
 _REVIEW_HEADING = re.compile(r"工作回顾|过去一年|主要工作|工作总结|回顾|成绩|成效")
@@ -82,17 +83,25 @@ def family_of(value: str, text: str) -> set[str]:
 
 
 def clause_kind(clause: str, heading: str = "") -> str:
-    """target, stretch, estimate or actual, from the clause's words, else from its section heading."""
+    """target, stretch, estimate or actual: from the clause's own markers, its section, its words.
+
+    预计 and 力争 decide wherever they stand. Otherwise a section heading that says review or
+    plan decides (确保全年新签约项目30个 sits in a plan, 全年完成 in a review); then words. ''
+    when nothing tells: many plan sections are headed by a slogan (二、锚定发展定位…), and an
+    unknown kind rejects nothing.
+    """
     if _ESTIMATE_WORDS.search(clause):
         return ESTIMATE
     if _STRETCH_WORDS.search(clause):
         return STRETCH
-    if _TARGET_WORDS.search(clause) and not _ACTUAL_WORDS.search(clause):
-        return TARGET
     top = heading.split(" > ")[0] if heading else ""
-    if _PLAN_HEADING.search(top) and not _REVIEW_HEADING.search(top):
-        return TARGET
-    return ACTUAL
+    plan, review = bool(_PLAN_HEADING.search(top)), bool(_REVIEW_HEADING.search(top))
+    if plan != review:
+        return TARGET if plan else ACTUAL
+    target, actual = bool(_TARGET_WORDS.search(clause)), bool(_ACTUAL_WORDS.search(clause))
+    if target != actual:
+        return TARGET if target else ACTUAL
+    return ""
 
 
 def asked_kind(question: str) -> str | None:
@@ -106,7 +115,7 @@ def asked_kind(question: str) -> str | None:
 
 def kind_matches(asked: str | None, stated: str) -> bool:
     """A target question takes target and stretch figures; an outcome question estimates and actuals."""
-    if asked is None:
+    if asked is None or not stated:
         return True
     if asked == TARGET:
         return stated in (TARGET, STRETCH)

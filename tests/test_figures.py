@@ -35,6 +35,7 @@ def test_units_are_read_longest_first_with_their_family():
     ("全年完成固定资产投资71.6亿元,增长10%", "", ACTUAL),
     ("固定资产投资增长12%", "二、2024年工作安排 > 主要预期目标", TARGET),
     ("固定资产投资增长12%", "一、2023年工作回顾", ACTUAL),
+    ("年内再谋划建设旅游民宿10家", "二、锚定发展定位 > 构建全域全季的文旅发展格局", ""),
 ])
 def test_clause_kind(clause, heading, kind):
     assert clause_kind(clause, heading) == kind
@@ -82,3 +83,10 @@ def test_an_amount_given_for_a_growth_target_is_refused(xingshan, fake_llm):
     fake_llm.queue("兴山县2024年固定资产投资增长目标是71.6亿元[1]。")
     answer = xingshan.ask("兴山县2024年固定资产投资增长目标是多少")
     assert answer.refused and answer.answer.startswith(CANNOT_ANSWER)
+
+
+def test_a_plan_heading_decides_over_ambiguous_words():
+    clause = "确保全年新签约亿元以上项目30个,实际到位资金不少于53亿元"
+    assert clause_kind(clause, "二、2024年工作思路和重点任务 > (一)聚力有效投资") == TARGET
+    assert clause_kind("全年完成固定资产投资71.6亿元", "一、2023年工作回顾") == ACTUAL
+    assert clause_kind("预计完成地区生产总值170亿元", "一、2023年工作回顾") == ESTIMATE
