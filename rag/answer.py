@@ -26,6 +26,7 @@ from rag.text import (
     numbers,
     split_sentences,
     strip_markup,
+    subject_years,
     years,
 )
 
@@ -306,7 +307,7 @@ def check_answer(text: str, passages: list[Passage], question: str) -> tuple[str
                 continue
             # A figure in a clause that names only other years (a 2024 target, when 2023 is
             # asked) does not answer the question, however well it matches otherwise.
-            stated = set(years(unit)) or set(years(passage.chunk.heading))
+            stated = set(subject_years(unit)) or set(years(passage.chunk.heading))
             if asked_years and stated and not stated & asked_years:
                 continue
             written = family_of(num, unit) - {""}

@@ -18,7 +18,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 DEFAULT_EMBEDDING_MODEL = "intfloat/multilingual-e5-small"
 LOCAL_MODELS = {"qwen2.5-coder-1.5b": "1.5b", "qwen2.5-coder-0.5b": "0.5b"}
-CHUNKER_VERSION = 1  # bump when chunking changes in a way that should rebuild indexes
+# Bump when chunking or the stored keyword tokens change in a way that should rebuild indexes.
+# 2: keyword tokens are taken from simplified script (traditional-script reports were unmatched).
+CHUNKER_VERSION = 2
 
 
 def default_cache_dir() -> Path:

@@ -23,8 +23,14 @@ def strip_markup(answer: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC, then drop all whitespace: the comparison form used for quotes and metrics."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """NFKC, simplified script, no whitespace: the comparison form used for quotes and metrics.
+
+    Script-insensitive because reports arrive in traditional characters (宜章縣) while questions
+    and answers are in simplified ones; quotes themselves stay verbatim.
+    """
+    from rag.places import normalize as to_simplified
+
+    return re.sub(r"\s+", "", to_simplified(unicodedata.normalize("NFKC", text)))
 
 
 def numbers(text: str) -> list[str]:
@@ -35,6 +41,16 @@ def numbers(text: str) -> list[str]:
 def years(text: str) -> list[int]:
     """Four-digit years mentioned as 20xx年."""
     return [int(y) for y in re.findall(r"(20\d{2})\s*年", text)]
+
+
+# A year a figure is compared with, not the year it belongs to: 是2011年的1.88倍, 比2011年增长,
+# 较2020年, 与2019年相比, 2016年以来.
+_BASE_YEAR = re.compile(r"(?:比|较|是|与|同)\s*20\d{2}\s*年(?:末|底|同期)?|20\d{2}\s*年(?:以来|相比)")
+
+
+def subject_years(text: str) -> list[int]:
+    """The years a clause's figures belong to: its 20xx年 mentions minus comparison base years."""
+    return years(_BASE_YEAR.sub("", text))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -57,7 +73,10 @@ def _jieba():
 def keyword_tokens(text: str) -> list[str]:
     """jieba search-mode tokens minus stopwords and punctuation, for BM25 and coverage checks."""
     tokens = []
-    for tok in _jieba().cut_for_search(unicodedata.normalize("NFKC", text)):
+    from rag.places import normalize as to_simplified
+
+    # Simplified script first, so a traditional-script report and a simplified question share tokens.
+    for tok in _jieba().cut_for_search(to_simplified(unicodedata.normalize("NFKC", text))):
         tok = tok.strip().lower()
         if not tok or tok in STOPWORDS or not re.search(r"[\w]", tok):
             continue

@@ -90,3 +90,22 @@ def test_a_plan_heading_decides_over_ambiguous_words():
     assert clause_kind(clause, "二、2024年工作思路和重点任务 > (一)聚力有效投资") == TARGET
     assert clause_kind("全年完成固定资产投资71.6亿元", "一、2023年工作回顾") == ACTUAL
     assert clause_kind("预计完成地区生产总值170亿元", "一、2023年工作回顾") == ESTIMATE
+
+
+def test_a_comparison_base_year_is_not_the_figures_year():
+    from rag.text import subject_years
+
+    assert subject_years("2016年规模以上工业增加值完成52.1亿元,是2011年的1.88倍") == [2016]
+    assert subject_years("规模以上工业增加值完成52.1亿元,是2011年的1.88倍") == []
+    assert subject_years("比2022年增长5%") == []
+    evidence = [passage(1, "规模以上工业增加值完成52.1亿元,是2011年的1.88倍。", "一、过去五年工作回顾")]
+    text, _, _ = check_answer("52.1亿元[1]。", evidence, "蠡县2016年规模以上工业增加值完成多少?")
+    assert text
+
+
+def test_traditional_script_evidence_matches_simplified_questions():
+    from rag.answer import term_coverage
+    from rag.text import keyword_tokens
+
+    assert set(keyword_tokens("地區生產總值")) == set(keyword_tokens("地区生产总值"))
+    assert term_coverage(["地区生产总值"], "全縣地區生產總值276.29億元") == 1.0
