@@ -350,14 +350,30 @@ def extract_metadata(text: str, filename: str | None = None, overrides: dict | N
                     "prefecture": found.prefecture.source, "doc_type": found.doc_type.source,
                     "year_under_review": found.review_year.source, "plan_year": found.plan_year.source,
                     "date": found.date.source, "meeting": found.meeting.source}
-    head = text[:600]
-    speaker = re.search(rf"(?:代?[县市区]\s*长|书记)\s*([{CJK}]\s*[{CJK}]\s*[{CJK}]?)(?=\s*$|\s*\n|作|代表)", head, re.M)
+    speaker = find_speaker(text)
     if speaker:
-        meta.speaker = re.sub(r"\s+", "", speaker.group(1))
+        meta.speaker = speaker
         meta.sources["speaker"] = "text"
     if overrides:
         apply_overrides(meta, overrides)
     return meta
+
+
+# Who delivers a report: an office title (县长, 代州长, 区长(提名人选), 财政局局长), then a name of two
+# to four characters, or a minority name joined by · (木合塔尔·丝迪克), ending the line or followed
+# by what a speaker does (作, 代表, 向大会, 在会上). Matched in simplified script.
+_OFFICE = r"(?:代理?)?(?:[县市区州旗盟]长|局长|主任|(?<!总)书记)(?:[(（][^)）\n]{1,8}[)）])?"
+_NAME = rf"[{CJK}]{{1,8}}·[{CJK}]{{1,8}}|[{CJK}](?:\s?[{CJK}]){{1,3}}?"
+_SPEAKER = re.compile(rf"{_OFFICE}[ \t　]*({_NAME})(?=[ \t　]*$|作了?(?:政府|报告|讲话|重要讲话|说明|工作报告)|代表|各位|向大会|向会议|在会|在大会|同志)", re.M)
+
+
+def find_speaker(text: str, head_chars: int = 1500) -> str:
+    """The name of whoever delivers the report, from its opening ('' when the text does not say)."""
+    from rag.places import normalize as to_simplified
+
+    head = text[:head_chars]
+    found = _SPEAKER.search(to_simplified(head))  # same length: the name is cut from the original
+    return re.sub(r"\s+", "", head[found.start(1):found.end(1)]) if found else ""
 
 
 def apply_overrides(meta: DocMeta, overrides: dict) -> None:

@@ -117,3 +117,18 @@ def test_text_without_chinese_is_refused(tmp_path):
     path.write_text("just some english words\n" * 5)
     with pytest.raises(InputError, match="no Chinese report text"):
         load_document(path)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("——2025年1月6日在尉犁县第十八届人民代表大会第五次会议上\n县委副书记、县长 木合塔尔·丝迪克\n各位代表：", "木合塔尔·丝迪克"),
+    ("區委副書記、區長連天浪代表章貢區人民政府向大會報告工作", "連天浪"),
+    ("西工区人民政府区长张世敏在会上作政府工作报告", "张世敏"),
+    ("区长 杜玲各位代表：现在，我代表区人民政府", "杜玲"),
+    ("州财政局局长 文金哲\n", "文金哲"),
+    ("深入落实习近平总书记对四川工作的重要指示", ""),
+    ("开通县长热线，回应群众诉求", ""),
+])
+def test_the_speaker_is_read_from_the_opening(text, name):
+    from rag.ingest import find_speaker
+
+    assert find_speaker(text) == name
