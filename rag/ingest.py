@@ -30,28 +30,16 @@ _CONTINUES = "。，、；：！？,;:!?」”』)）》%"
 
 # Lines that are site chrome when they stand (nearly) alone on a line. Matched against the
 # whole stripped line, so report sentences that merely contain these words survive.
-_CHROME_LINE = re.compile(
-    r"^(?:"
-    r"导航菜单|设为首页.*|收藏本站|网站首页|首页|当前位置.*|您的位置.*|"
-    r"查看[:：]\s*\d+.*|回复[:：]\s*\d+|\[复制链接\]|复制链接|阅读模式|"
-    r"TA的每日心情|签到天数[:：].*|\[LV\.\d+\].*|Rank[:：].*|"
-    r"\d+(?:\.\d+)?万?|主题|帖子|积分|版主|管理员|注册会员|奋斗|开心|"
-    r"\d+\s*(?:小时|分钟|天)前|"
-    r"发表于.*|.*显示全部楼层.*|.*只看该作者.*|"
-    r"您需要登录后才可以回帖.*|本版积分规则|客服中心|关闭|在线时间[:：]?|"
-    r"周[一二三四五六日]\s*[~～至-]\s*周[一二三四五六日]|\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}|"
-    r"联系电话[:：]?.*|在线咨询|Powered by.*|快速回复.*|返回顶部.*|返回列表|"
-    r"来源[:：].{0,30}|浏览[:：]?\s*\d*|作者[:：].{0,20}|编辑[:：].{0,20}|责任编辑[:：].{0,20}|"
-    r"收藏\s*打印.*|打印\s*关闭.*|字号[:：].*|【?\s*字体[:：].*|分享到[:：]?.*|"
-    r"扫一扫.*|主办[:：].*|承办[:：].*|.*网站标识码.*|.*公网安备.*|.*ICP备.*|.*ICP证.*|"
-    r"版权所有.*|Copyright.*|©.*|"
-    r"本文地址[:：].*|留言与评论.*|验证码[:：]?.*|发表评论|相关阅读|上一篇[:：].*|下一篇[:：].*|"
-    r"VIP专免|VIP|\d+\+|\d+(?:\.\d+)?\s*[KMG]B|\d+\s*页|海报|侵权投诉|举报|下载|"
-    r"标签[:：].*|摘要[:：]?|展开\s*>>|收起\s*<<|"
-    r"\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?|[\d-]{7,}"
-    r")$",
-    re.IGNORECASE,
-)
+def _chrome_pattern() -> re.Pattern:
+    """One whole-line pattern from ``rag/data/site_chrome.toml`` (the site furniture lists, with their sources)."""
+    import tomllib
+
+    data = tomllib.loads((Path(__file__).parent / "data" / "site_chrome.toml").read_text("utf-8"))
+    patterns = [p for group in data["group"] for p in group["patterns"]]
+    return re.compile("^(?:" + "|".join(patterns) + ")$", re.IGNORECASE)
+
+
+_CHROME_LINE = _chrome_pattern()
 
 # Page numbers a PDF leaves between pages ("- 3 -", "— 3 —", "第3页 共27页", "3/27"): layout, not
 # structure, so they go without ending the paragraph that runs across the page break.
