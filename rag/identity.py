@@ -34,7 +34,6 @@ _DATE = re.compile(
     rf"(?:{_YEAR}年(\d{{1,2}})月(\d{{1,2}})日)|(?:([〇○零一二三四五六七八九]{{4}})年([{_NUM}]{{1,3}})月([{_NUM}]{{1,3}})日)"
 )
 
-# A line is site chrome (breadcrumbs, "current position") rather than a title.
 # A page's publication stamp: "发布时间:2012-01-11" or a bare ISO date in the chrome.
 _PUBLISHED = re.compile(
     r"(?:(?:发布时间|发布日期|发表于|日期)[:：]?\s*(?P<y1>(?:19|20)\d{2})[-年/.](?P<m1>\d{1,2}))"
@@ -42,6 +41,7 @@ _PUBLISHED = re.compile(
 )
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})月(\d{1,2})日?(?=[上下]午|晚|[,，]|在|\d{1,2}[:：])")
 
+# A line is site chrome (breadcrumbs, "current position") rather than a title.
 _CHROME = re.compile(r"[>＞»›→]|^(?:首页|当前位置|您的位置|位置[:：])")
 
 # A report's own name, for a title glued to the chrome before it and the text after it (a page

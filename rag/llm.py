@@ -111,10 +111,8 @@ class LocalServer:
         while True:
             try:
                 record = json.loads(self.exit_path.read_text("utf-8"))
-                if record.get("pid") == self.pid and record.get("signal"):
-                    return record["how"]
-                if record.get("pid") == self.pid:
-                    return None  # it exited, but not by a signal
+                if record.get("pid") == self.pid:  # ours; an older server's record is ignored
+                    return record["how"] if record.get("signal") else None
             except (OSError, ValueError):
                 pass
             if time.monotonic() >= deadline:

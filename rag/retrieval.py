@@ -29,6 +29,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._corpus: list[StoredChunk] | None = None
+        self._names: dict[str, str] | None = None  # derived from the corpus, read once with it
 
     @property
     def corpus(self) -> list[StoredChunk]:
@@ -43,6 +44,8 @@ class Retriever:
         The forms come from the national division table (黎平, 黎平县; 德宏, 德宏州 and the full
         autonomous-prefecture name), so every indexed place is reachable however it is written.
         """
+        if self._names is not None:
+            return self._names
         from rag.places import get
 
         names: dict[str, str] = {}
@@ -55,6 +58,7 @@ class Retriever:
             for alias in division.aliases if division else ():
                 if len(alias) >= 2:
                     names.setdefault(alias, county)
+        self._names = names
         return names
 
     def route(self, question: str) -> tuple[list[str], list[str]]:

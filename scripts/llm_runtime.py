@@ -18,7 +18,7 @@ with the safe baseline (AVX2/FMA/F16C, no AVX-512, no AMX) and checks again.
 
 Built wheels are kept in ``~/.cache/govbrief/wheels/<flag signature>/`` because pip's own wheel
 cache is keyed by the sdist alone: it would hand back a wheel built with other flags.
-Stdlib only: this runs before the project's dependencies are installed.
+Stdlib only (and rag.llm_server, which is): this runs before the project's dependencies are installed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,10 @@ from pathlib import Path
 
 LLAMA_CPP_VERSION = "0.3.36"
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# Stdlib only, like this script: it runs before the project's dependencies are installed.
+from rag.llm_server import describe_exit  # noqa: E402
+
 WHEEL_CACHE = Path(os.environ.get("GOVBRIEF_WHEEL_CACHE", Path.home() / ".cache" / "govbrief" / "wheels"))
 # Written into the venv: which flag set is installed and whether its smoke test passed.
 STATE_FILE = "govbrief-llm-runtime.json"
@@ -129,14 +132,6 @@ def probe() -> dict[str, str]:
                 continue
             results[group] = "ok" if ran.returncode == 0 else describe_exit(ran.returncode)
     return results
-
-
-def describe_exit(returncode: int) -> str:
-    """'killed by SIGILL (illegal instruction)' for a negative return code, else 'exit N'."""
-    if returncode < 0:
-        sig = signal.Signals(-returncode)
-        return f"killed by {sig.name} ({(signal.strsignal(sig) or sig.name).lower()})"
-    return f"exit {returncode}"
 
 
 def cmake_args(groups: list[str]) -> str:

@@ -584,6 +584,22 @@ def map_gold(row: dict, gold_by_file: dict[str, GoldMap], rename_file: dict[str,
     return out
 
 
+def _write_document(target: Path, data: str | bytes) -> None:
+    """A transformed document: bytes as they are (GB18030), text as UTF-8."""
+    if isinstance(data, bytes):
+        target.write_bytes(data)
+    else:
+        target.write_text(data, "utf-8")
+
+
+def _write_expectations(out_dir: Path, expected: dict, questions: list[dict]) -> None:
+    """``expected.json`` (file -> metadata) and ``qa.jsonl`` (the moved gold questions)."""
+    (out_dir / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1), "utf-8")
+    with open(out_dir / "qa.jsonl", "w", encoding="utf-8") as fh:
+        for row in questions:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def transform_corpus(seed_dir: Path, out_dir: Path, seed: int = 0, only: list[str] | None = None,
                      qa: Path | None = None) -> dict:
     """Write every seed x every group (``only``: those groups) into ``out_dir`` with
@@ -604,19 +620,12 @@ def transform_corpus(seed_dir: Path, out_dir: Path, seed: int = 0, only: list[st
         for prefix, path in seeds.items():
             res = _apply(group.steps, texts[prefix], base[prefix])
             name = f"{prefix}.{group.name}{res.suffix}"
-            target = out_dir / name
-            if isinstance(res.data, bytes):
-                target.write_bytes(res.data)
-            else:
-                target.write_text(res.data, "utf-8")
+            _write_document(out_dir / name, res.data)
             expected_all[name] = {**res.expected, "group": group.name, "seed": path.name, "text_level": group.text_level}
             gold_by_file[path.name] = res.gold
             names[path.name] = name
         questions.extend(map_gold(row, gold_by_file, names, group.name) for row in gold_rows)
-    (out_dir / "expected.json").write_text(json.dumps(expected_all, ensure_ascii=False, indent=1), "utf-8")
-    with open(out_dir / "qa.jsonl", "w", encoding="utf-8") as fh:
-        for row in questions:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    _write_expectations(out_dir, expected_all, questions)
     return {"expected": expected_all, "groups": [g.name for g in chosen], "questions": len(questions)}
 
 
@@ -646,18 +655,11 @@ def mixed_corpus(seed_dir: Path, out_dir: Path, seed: int = 0, qa: Path | None =
         res = _apply(shared + [_make_step(k, rng, counties) for k in specs], path.read_text("utf-8"), base[prefix])
         group = "+".join(["rename", "shift", *kinds])
         name = f"{prefix}.mixed{res.suffix}"
-        target = out_dir / name
-        if isinstance(res.data, bytes):
-            target.write_bytes(res.data)
-        else:
-            target.write_text(res.data, "utf-8")
+        _write_document(out_dir / name, res.data)
         expected_all[name] = {**res.expected, "group": group, "seed": path.name, "text_level": False}
         gold_by_file[path.name], names[path.name] = res.gold, name
     rows = [map_gold(row, gold_by_file, names, "mixed") for row in read_gold(qa or seed_dir / "eval" / "qa.jsonl")]
-    (out_dir / "expected.json").write_text(json.dumps(expected_all, ensure_ascii=False, indent=1), "utf-8")
-    with open(out_dir / "qa.jsonl", "w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    _write_expectations(out_dir, expected_all, rows)
     return {"expected": expected_all, "groups": sorted({e["group"] for e in expected_all.values()}), "questions": len(rows)}
 
 
