@@ -383,10 +383,14 @@ def apply_overrides(meta: DocMeta, overrides: dict) -> None:
         meta.province, meta.prefecture = place.province or "", place.prefecture or ""
         meta.sources.update(county="override", province="division table", prefecture="division table")
     if overrides.get("type"):
-        meta.doc_type, meta.sources["doc_type"] = str(overrides["type"]), "override"
+        from rag.identity import ARTICLE, GWR, PLENUM, STATS
+
+        if overrides["type"] not in (GWR, PLENUM, STATS, ARTICLE):
+            raise InputError(f"unknown document type {overrides['type']!r}: use one of {GWR}, {PLENUM}, {STATS}, {ARTICLE}.")
+        meta.doc_type, meta.sources["doc_type"] = overrides["type"], "override"
     if overrides.get("year"):
         # A report's year is the year it plans; a statistics communiqué's is the year it reports.
-        year = int(overrides["year"])
+        year = _override_year(overrides["year"], "year")
         if meta.doc_type == "统计公报":
             meta.year_under_review, meta.plan_year = year, None
         else:
@@ -394,8 +398,19 @@ def apply_overrides(meta: DocMeta, overrides: dict) -> None:
         meta.sources.update(year_under_review="override", plan_year="override")
     for key, attr in (("review_year", "year_under_review"), ("plan_year", "plan_year")):
         if overrides.get(key):
-            setattr(meta, attr, int(overrides[key]))
+            setattr(meta, attr, _override_year(overrides[key], key))
             meta.sources[attr] = "override"
+
+
+def _override_year(value, key: str) -> int:
+    """A year given by the user (flag or sidecar), checked: 1949-2100."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        year = 0
+    if not 1949 <= year <= 2100:
+        raise InputError(f"metadata override {key} = {value!r} is not a year: give four digits, e.g. 2024.")
+    return year
 
 
 def read_sidecar(path: Path) -> dict:

@@ -55,13 +55,21 @@ def test_a_sidecar_sets_metadata_and_changing_it_reindexes(run, tmp_path):
     assert len(docs) == 1 and docs[0]["plan_year"] == 2024  # replaced, not duplicated
 
 
-@pytest.mark.parametrize("place, message", [("火星县", "not in the national division table"),
-                                            ("兴山", "is ambiguous")])
-def test_a_bad_place_override_is_one_line_and_exit_2(run, tmp_path, place, message):
+@pytest.mark.parametrize("option, value, message", [("--place", "火星县", "not in the national division table"),
+                                                    ("--place", "兴山", "is ambiguous"),
+                                                    ("--type", "工作总结", "unknown document type")])
+def test_a_bad_override_is_one_line_and_exit_2(run, tmp_path, option, value, message):
     (tmp_path / "r.txt").write_text(UNNAMED, "utf-8")
-    code, out, err = run("index", str(tmp_path / "r.txt"), "--place", place)
+    code, out, err = run("index", str(tmp_path / "r.txt"), option, value)
     assert code == 2 and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_bad_sidecar_year_fails_that_file_in_one_line(run, tmp_path):
+    (tmp_path / "r.txt").write_text(UNNAMED, "utf-8")
+    (tmp_path / "r.meta.toml").write_text('place = "德宏州"\nyear = "去年"\n', "utf-8")
+    code, out, err = run("index", str(tmp_path))
+    assert code == 2 and "is not a year" in err and "Traceback" not in err + out
 
 
 def test_list_json_and_inspect_say_where_each_field_came_from(run, seeds_dir):
