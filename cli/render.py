@@ -180,3 +180,6 @@ def eval_summary(console: Console, summary: dict) -> None:
         f"citation support {_pct(m['citation_support'])} · latency p50 {m['latency_p50']:.1f} s / p95 {m['latency_p95']:.1f} s[/]"
         f"  ({summary['model']}, {summary['embedding_model']})"
     )
+    if m.get("false_refusals_by_stage"):
+        stages = ", ".join(f"{stage} {n}" for stage, n in m["false_refusals_by_stage"].items())
+        console.print(f"false refusals by stage: {stages}")

@@ -14,9 +14,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.answer import evidence_units
 from rag.brief_check import bigram_coverage, canonical_number
 from rag.brief_schema import MAX_TASKS, PolicyTerm, Risk, Source, Task
+from rag.evidence import evidence_units
 from rag.store import StoredChunk
 from rag.text import normalize, numbers, split_sentences
 

@@ -147,6 +147,12 @@ def summarize(records: list[dict], key: str | None = None) -> dict:
         return round(sum(vals) / len(vals), 4) if vals else None
 
     latencies = [r["latency"] for r in records]
+    # Which stage refused the questions that had an answer: where false refusals come from.
+    refused_at: dict[str, int] = {}
+    for r in records:
+        if r["metrics"].get("false_refusal"):
+            stage = r.get("stage") or "error"
+            refused_at[stage] = refused_at.get(stage, 0) + 1
     return {
         "n": len(records),
         "accuracy": rate("correct"),
@@ -156,6 +162,7 @@ def summarize(records: list[dict], key: str | None = None) -> dict:
         "citation_support": rate("citation_supported"),
         "latency_p50": round(percentile(latencies, 50), 2),
         "latency_p95": round(percentile(latencies, 95), 2),
+        "false_refusals_by_stage": dict(sorted(refused_at.items())),
     }
 
 
@@ -190,7 +197,7 @@ def run_eval(items: list[EvalItem], ask: Callable, *, k: int | None = None,
         record = {
             "id": item.id, "question": item.question, "type": item.type, "file": item.file,
             "gold": item.answer, "must_contain": item.must_contain,
-            "answer": result.answer, "refused": result.refused, "reason": result.reason,
+            "answer": result.answer, "refused": result.refused, "reason": result.reason, "stage": result.stage,
             "citations": citations, "retrieved": retrieved, "latency": round(latency, 3),
             "metrics": score_item(item, result.answer, result.refused, cited_full, retrieved_texts),
         }

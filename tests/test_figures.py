@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import Passage, check_answer
+from rag.evidence import Passage
 from rag.figures import (
     ACTUAL,
     ESTIMATE,
@@ -18,6 +18,7 @@ from rag.figures import (
 )
 from rag.prompts import CANNOT_ANSWER
 from rag.store import StoredChunk
+from rag.verify import check_answer
 
 
 def test_units_are_read_longest_first_with_their_family():
@@ -104,7 +105,7 @@ def test_a_comparison_base_year_is_not_the_figures_year():
 
 
 def test_traditional_script_evidence_matches_simplified_questions():
-    from rag.answer import term_coverage
+    from rag.evidence import term_coverage
     from rag.text import keyword_tokens
 
     assert set(keyword_tokens("地區生產總值")) == set(keyword_tokens("地区生产总值"))
