@@ -13,7 +13,8 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from functools import cache
+from pathlib import Path, PurePath
 from typing import Generic, TypeVar
 
 from rag.places import COUNTY, PREFECTURE, STEM, VARIANT, Division, Mention, find_mentions, normalize
@@ -60,23 +61,64 @@ _ORGAN_BEFORE = re.compile(r"(?:中国共产党|中共)$")
 # The text's own organs and "the whole X": which level the document speaks for.
 _SELF = {c: re.compile(rf"(?:全|我|本){c}|{c}(?:委|人民政府|政府|人大|政协|长)") for c in "县区市州旗盟省"}
 
+# A year as reports write it; in quoted speech also two digits ("13年的工作回顾" for 2013).
+_YEAR2 = r"((?:19|20)\d{2}|(?<![\d.年])\d{2}(?=年的?(?:政府)?工作))"
 _REVIEW = re.compile(
-    rf"{_YEAR}年(?:和|及)?(?:过去五年|“十[{_NUM}]五”(?:时期)?)?的?(?:政府)?(?:主要)?工作(?:进行了?)?(?:回顾|总结)"
+    rf"{_YEAR2}年(?:和|及)?(?:过去五年|“十[{_NUM}]五”(?:时期)?)?的?(?:政府)?(?:主要)?工作(?:进行了?)?(?:全面|系统)?(?:回顾|总结)"
 )
 _PLAN = re.compile(
-    rf"{_YEAR}年(?:政府)?(?:工作(?:安排|思路|建议|重点|任务|总体安排|部署)|重点工作|主要任务|形势与任务|"
+    rf"{_YEAR2}年(?:政府)?(?:工作(?:安排|思路|建议|重点|任务|总体安排|部署|目标)|重点工作|主要任务|形势与任务|"
     r"(?:经济社会发展|政府工作)的?(?:总体要求|主要预期目标|总体预期目标|预期目标|主要目标))"
 )
 _GWR_ADDRESS = re.compile(r"各位代表[:：]")
 _GWR_OPENING = re.compile(r"(?:向大会|向各位代表)(?:作)?(?:政府)?(?:工作)?报告|报告(?:政府)?工作[,，]?请予审议")
-_ARTICLE_MARKERS = re.compile(
-    rf"记者|本报讯|网讯|讯[（(]|报告指出|报告提出|报告强调|报告分(?:为)?[{_NUM}]+(?:个)?部分|在(?:《)?政府工作报告(?:》)?中|"
-    r"作(?:了)?《?政府工作报告》?|代表们|侧记|该报告|这份报告|以下围绕|审议(?:《)?政府工作报告|隆重开幕|开幕会|报告分为"
-)
+
+
+@cache
+def _markers() -> dict:
+    """rag/data/doc_markers.toml: an outside writer's words and how articles state their years."""
+    import tomllib
+
+    return tomllib.loads((Path(__file__).parent / "data" / "doc_markers.toml").read_text("utf-8"))
+
+
+@cache
+def _article_markers() -> re.Pattern:
+    return re.compile("|".join(p for group in _markers()["article"] for p in group["patterns"]))
+
+
+@cache
+def _article_title() -> re.Pattern:
+    return re.compile("|".join(_markers()["article_title"]["patterns"]))
+
+
+@cache
+def _article_years() -> tuple[re.Pattern, re.Pattern]:
+    """(review, plan): the year after a verb of reviewing or planning, as articles write it."""
+    words = _markers()["years"]
+    review = re.compile(rf"(?:{'|'.join(words['review_verbs'])})了?{_YEAR}年(?!以来|来|至|到|[—–-])")
+    plan = re.compile(
+        rf"(?:{'|'.join(words['plan_verbs'])})了?{_YEAR}年的?(?:政府)?(?:工作|经济社会发展)的?"
+        r"(?:总体要求|主要|预期)?(?:目标|任务|安排|重点|思路|部署|要求)"
+        rf"|对{_YEAR}年的?(?:政府)?工作(?:进行了?|作出了?|作了|做了)(?:全面|具体|详细|系统)?(?:安排|部署)"
+    )
+    return review, plan
+
+
 _PLENUM_TITLE = re.compile(rf"全体(?:扩大)?会议公报|全会公报|委员会第[{_NUM}]+次全体(?:扩大)?会议|委[{_NUM}]+届[{_NUM}]+次全(?:体)?会")
 _PLENUM_BODY = re.compile(r"全会(?:认为|指出|强调|要求|号召|审议|听取|决定|充分肯定|提出|一致认为)")
 _MEETING = re.compile(
     rf"(?:中国共产党|中共)?[\u4e00-\u9fff]{{0,16}}?第[{_NUM}]+届(?:人民代表大会|委员会)第[{_NUM}]+次(?:全体(?:扩大)?)?会议"
+)
+# Who chaired the meeting: "会议由县人大主任龙义立主持", "县委书记娄海主持会议并讲话", "区委常委会主持会议".
+# The chair is an office and a name or an organ (大会主席团常务主席… may name the session), never
+# a clause about the meeting itself; in a
+# headline whose spaces were lost it follows 开幕 ("…隆重开幕 马强主持会议").
+_CHAIR_WHO = r"((?:(?!(?:会议|大会)(?!主席|执行主席)|开幕|召开|举行|主持)[^，,。；;：:！？、\s]|、){2,30}?)"
+_CHAIR = re.compile(
+    rf"(?:会议|大会|全会|全体会议|开幕会|开幕大会)由{_CHAIR_WHO}(?:同志)?主持"
+    rf"|(?:^|(?<=[，,。；;：:！？\s])|(?<=开幕)){_CHAIR_WHO}(?:同志)?主持了?(?:召开|会议|大会|全会|开幕大会|开幕会)",
+    re.M,
 )
 _MEETING_SHORT = re.compile(rf"[县市区州旗](?:委)?[{_NUM}]+届(?:人大)?[{_NUM}]+次(?:全会|全体(?:扩大)?会议|会议)")
 
@@ -95,7 +137,7 @@ class Field(Generic[T]):
 
 @dataclass(frozen=True)
 class Identity:
-    """The document's own place, type, years, date and meeting, each with its source."""
+    """The document's own place, type, years, date and meeting (and who chaired it), each with its source."""
 
     place: Field[Division] = Field()
     province: Field[str] = Field()
@@ -105,6 +147,7 @@ class Identity:
     plan_year: Field[int] = Field()
     date: Field[str] = Field()
     meeting: Field[str] = Field()
+    chair: Field[str] = Field()
     title: str = ""
     # The best-scoring places, for explaining a choice: (full name, adcode, score).
     candidates: tuple[tuple[str, str, float], ...] = field(default=(), repr=False)
@@ -112,7 +155,8 @@ class Identity:
     def to_dict(self) -> dict:
         """Plain values and sources, for JSON output."""
         out = {}
-        for name in ("place", "province", "prefecture", "doc_type", "review_year", "plan_year", "date", "meeting"):
+        for name in ("place", "province", "prefecture", "doc_type", "review_year", "plan_year", "date", "meeting",
+                     "chair"):
             f: Field = getattr(self, name)
             value = f.value.name if isinstance(f.value, Division) else f.value
             out[name] = {"value": value, "source": f.source}
@@ -125,9 +169,18 @@ class Identity:
 # Preparation
 
 
+# Markup that copied pages keep: HTML tags and forum BBCode. Block tags end a line.
+_BLOCK_TAG = re.compile(r"</?(?:p|div|h[1-6]|br|li|tr|table|section)\b[^>]*>|\[/?(?:align|center|left|right|p|quote|list|table|tr|td|hr)(?:=[^\]]*)?\]", re.I)
+_INLINE_TAG = re.compile(r"</?[a-z][a-z0-9]*\b[^>]*>|\[/?(?:b|i|u|s|size|font|color|backcolor|url|img|sup|sub)(?:=[^\]]*)?\]", re.I)
+# Reposting sites gloss characters with their pinyin: 報(bào)告, 區(qū). The gloss carries a tone mark.
+_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü]*[āáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜ][a-zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü]*[)）]")
+
+
 def _prepare(text: str) -> list[str]:
     """Simplified-script, non-empty lines with the spaces PDF and web pages put between words removed."""
     lines = []
+    text = _INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", text))
+    text = _PINYIN_GLOSS.sub("", text)
     for line in normalize(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = line.replace("\u3000", " ").replace("\xa0", " ").replace("\u200b", "").replace("\ufeff", "").strip()
         line = re.sub(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+", "", line)
@@ -270,6 +323,8 @@ def _doc_type(title: str, fname: str, head: str, text: str) -> Field[str]:
             return Field(STATS, label)
         if _PLENUM_TITLE.search(source):
             return Field(PLENUM, label)
+        if "政府工作报告" in source and _article_title().search(source):
+            return Field(ARTICLE, label)
         if "政府工作报告" in source and not re.search(r"关于.{0,20}政府工作报告的决议|征求意见", source):
             return Field(_gwr_or_article(text), label)
     if "国民经济和社会发展统计公报" in head:
@@ -278,7 +333,9 @@ def _doc_type(title: str, fname: str, head: str, text: str) -> Field[str]:
         return Field(GWR, TEXT)
     if (_MEETING.search(head) and "委员会" in head or _PLENUM_TITLE.search(head)) and len(_PLENUM_BODY.findall(text)) >= 2:
         return Field(PLENUM, TEXT)
-    if re.search(r"政府工作报告|报告政府工作", text) and _ARTICLE_MARKERS.search(text) and not _GWR_ADDRESS.search(text):
+    if _opens_on_plenum(text):
+        return Field(PLENUM, TEXT)
+    if re.search(r"政府工作报告|报告政府工作", text) and _article_markers().search(text) and not _GWR_ADDRESS.search(text):
         return Field(ARTICLE, TEXT)
     return Field()
 
@@ -287,7 +344,14 @@ def _gwr_or_article(text: str) -> str:
     """A text titled as a 政府工作报告 is the speech unless it reports on it from outside."""
     if _GWR_ADDRESS.search(text):
         return GWR
-    return ARTICLE if _ARTICLE_MARKERS.search(text) else GWR
+    return ARTICLE if _article_markers().search(text) else GWR
+
+
+def _opens_on_plenum(text: str) -> bool:
+    """News of a plenum says so in its first sentence: "7月26日，中共…第四届委员会第十二次全体会议召开"."""
+    first = re.split(r"[。！？\n]", text[:300], maxsplit=1)[0]
+    m = _MEETING.search(first)
+    return bool(m and "委员会" in m.group(0) and re.search(r"召开|举行|开幕", first))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +378,8 @@ def _meeting_date(title: str, head: str) -> Field[tuple[int, int, int]]:
     for m in _DATE.finditer(head):
         after = head[m.end() : m.end() + 60]
         before = head[max(0, m.start() - 3) : m.start()]
+        if _ANNOUNCED.search(head[max(0, m.start() - 4) : m.start()]):
+            continue  # a meeting the text announces ("全会决定2021年7月28日至30日召开…"), not the one it reports
         if (_held_after(after) or before.endswith("于")) and (value := _date_of(m)):
             return Field(value, TEXT)
     for m in _DATE.finditer(title):
@@ -329,26 +395,44 @@ def _meeting_date(title: str, head: str) -> Field[tuple[int, int, int]]:
             month, day = int(m.group(1)), int(m.group(2))
             if month <= pub_month and 1 <= day <= 31 and _held_after(head[m.end() : m.end() + 60]):
                 return Field((pub_year, month, day), TEXT)
-    # A signed document ends its heading block with a date on a line of its own.
+    # Without a publication date, a meeting the text announces in full gives the year: an
+    # announcement is of the weeks ahead, so of the same year unless it falls before the lead's day.
+    announced = next((v for m in _DATE.finditer(head) if _ANNOUNCED.search(head[max(0, m.start() - 4) : m.start()])
+                      and (v := _date_of(m))), None)
+    if announced and not published:
+        for m in _MONTH_DAY.finditer(head):
+            month, day = int(m.group(1)), int(m.group(2))
+            if 1 <= day <= 31 and _held_after(head[m.end() : m.end() + 60]):
+                year = announced[0] if announced[1:] >= (month, day) else announced[0] - 1
+                return Field((year, month, day), TEXT)
+    # A signed document ends its heading block with a date on a line of its own, in a speech
+    # often in brackets under the speaker's name: "(2025年1月6日)".
     for line in head.split("\n")[:8]:
-        m = _DATE.fullmatch(line)
+        m = _DATE.fullmatch(line.strip("()（）[]【】"))
         if m and (value := _date_of(m)):
             return Field(value, TEXT)
     return Field()
 
 
+# Words before a date that make it a meeting to come, not the one held.
+_ANNOUNCED = re.compile(r"(?:决定|定于|将于|拟于|计划于)\s*$")
+
+
 def _held_after(after: str) -> bool:
     """Whether the words after a date say a speech was given or a meeting held on that date."""
+    if re.match(r"[^。\n]{0,60}?闭幕", after):
+        return False  # the day a session closed, not the day the report was given
     return bool(
         re.match(r"[,，]?(?:上午|下午|晚上)?(?:\d{1,2}[:：]\d{2}|\d{1,2}时)?[,，]?(?:在|于)[^。]{2,50}?(?:会议|大会)", after)
         or re.match(r"[^。\n]{0,50}?(?:召开|举行|开幕|通过)", after)
     )
 
 
-def _first_year(rx: re.Pattern, text: str, at_least: int | None = None) -> int | None:
+def _first_year(rx: re.Pattern, text: str, at_least: int | None = None, at_most: int | None = None) -> int | None:
     for m in rx.finditer(text):
-        year = int(m.group(1))
-        if at_least is None or year >= at_least:
+        year = int(next(g for g in m.groups() if g))
+        year += 2000 if year < 100 else 0  # "13年" in quoted speech
+        if (at_least is None or year >= at_least) and (at_most is None or year <= at_most):
             return year
     return None
 
@@ -384,7 +468,14 @@ def _years(doc_type: str | None, title: str, fname: str, text: str, date: Field)
     if doc_type not in {GWR, ARTICLE}:
         return Field(), Field()
     review_h = _first_year(_REVIEW, text)
-    plan_h = _first_year(_PLAN, text, at_least=review_h)
+    art_review, art_plan = _article_years()
+    if review_h is None and doc_type == ARTICLE:
+        review_h = _first_year(art_review, text)
+    # A report plans the year after the one it reviews (or, early in a year, that same year).
+    at_most = review_h + 1 if review_h else None
+    plan_h = _first_year(_PLAN, text, at_least=review_h, at_most=at_most)
+    if plan_h is None and doc_type == ARTICLE:
+        plan_h = _first_year(art_plan, text, at_least=review_h, at_most=at_most)
     review: Field[int] = Field(review_h, TEXT) if review_h else Field()
     plan: Field[int] = Field(plan_h, TEXT) if plan_h else Field()
     base: tuple[int, str] | None = None
@@ -424,6 +515,14 @@ def _meeting(title: str, head: str) -> Field[str]:
             return Field(found, label)
     if m := _MEETING_SHORT.search(title):
         return Field(m.group(0), TITLE)
+    return Field()
+
+
+def _chair(title: str, head: str) -> Field[str]:
+    """Who chaired the meeting, as the text names them (an office and a name, or an organ)."""
+    for source, label in ((title, TITLE), (head, TEXT)):
+        if m := _CHAIR.search(source):
+            return Field(m.group(1) or m.group(2), label)
     return Field()
 
 
@@ -479,6 +578,7 @@ def identify(text: str, title: str | None = None, filename: str | None = None) -
         plan_year=plan,
         date=date_str,
         meeting=_meeting(found_title, head),
+        chair=_chair(found_title, head),
         title=found_title,
         candidates=tuple((d.name, d.adcode, round(s, 2)) for d, s, _ in ranked[:5]),
     )

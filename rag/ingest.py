@@ -90,6 +90,7 @@ class DocMeta:
     year_under_review: int | None = None
     plan_year: int | None = None
     meeting: str = ""
+    chair: str = ""
     date: str = ""
     speaker: str = ""
     sources: dict[str, str] = field(default_factory=dict)
@@ -334,10 +335,11 @@ def extract_metadata(text: str, filename: str | None = None, overrides: dict | N
     meta.plan_year = found.plan_year.value
     meta.date = found.date.value or ""
     meta.meeting = found.meeting.value or ""
+    meta.chair = found.chair.value or ""
     meta.sources = {"county": found.place.source, "province": found.province.source,
                     "prefecture": found.prefecture.source, "doc_type": found.doc_type.source,
                     "year_under_review": found.review_year.source, "plan_year": found.plan_year.source,
-                    "date": found.date.source, "meeting": found.meeting.source}
+                    "date": found.date.source, "meeting": found.meeting.source, "chair": found.chair.source}
     speaker = find_speaker(text)
     if speaker:
         meta.speaker = speaker

@@ -18,6 +18,7 @@ import importlib.metadata
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 PROVINCE, PREFECTURE, COUNTY = "province", "prefecture", "county"
 
@@ -27,40 +28,46 @@ FULL, SHORT, SUFFIXED, VARIANT, STEM = "full", "short", "suffixed", "variant", "
 # Rows that are grouping placeholders in the table, not places.
 _PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "中沙群岛的岛礁及其海域"}
 
-# Level words, longest first so that 自治州 wins over 州. The value is the level character a
-# short form keeps (德宏州, 石柱县); "" means the short form is the bare stem.
-_LEVEL_SUFFIXES = [
-    ("特别行政区", ""), ("维吾尔自治区", ""), ("壮族自治区", ""), ("回族自治区", ""), ("自治区", ""),
-    ("自治州", "州"), ("自治县", "县"), ("自治旗", "旗"), ("地区", "地区"), ("特区", "特区"),
-    ("新区", "新区"), ("省", "省"), ("市", "市"), ("县", "县"), ("区", "区"), ("旗", "旗"), ("盟", "盟"),
-]
+# The word lists (level words, stems that are ordinary words, what may follow a name) are data:
+# rag/data/place_words.toml, each list with where its entries come from.
 
-# Stems that describe a part of any town rather than name one (城关 'county seat', 市中 'city
-# centre', 郊 'suburb'); they read as ordinary words in every report.
-_GENERIC_STEMS = {"城关", "城中", "城东", "城西", "城南", "城北", "市中", "新城", "老城", "开发", "高新", "经开", "矿区", "郊区", "城区"}
 
-# Stems that are everyday words of report prose (比如 'for example', 会同 'jointly with', 延长
-# 'extend', 安居/乐业 in 安居乐业, 长治 in 长治久安, 通道 'channel'). Written alone they are the
-# word; 比如县 or 会同县 still count. A word-frequency list cannot separate these from place
-# names (it tags 开封 as a verb and 合肥 as a noun), so the list is kept by hand.
-_WORD_STEMS = {
-    "比如", "会同", "延长", "安居", "乐业", "长治", "通道", "港口", "南部", "大方", "清水", "平和", "同心", "互助",
-    "资源", "公安", "共和", "合作", "富民", "富裕", "新兴", "兴业", "前进", "平安", "和平", "解放", "振兴", "友谊",
-    "友好", "复兴", "红旗", "民权", "安定", "团结", "东方", "大同", "新民", "宏伟", "工农", "爱民", "先锋", "前锋",
-    "长子", "万年", "东风", "丰满", "长寿", "太平", "永定", "向阳", "新华", "永和", "长安", "江北", "江南", "河东",
-    "河西", "城厢", "路南", "路北", "市南", "市北", "东区", "西区", "新建", "建设", "光明", "胜利", "文明", "和谐",
-    "大化", "安化", "开化", "正安", "安宁", "永安", "大通", "南山", "北山", "青山", "白云", "朝阳", "新市", "江城", "全州", "惠民", "温泉", "商城", "河口", "洞口",
-    "龙山", "凤凰", "安康", "太和", "永康", "长乐", "安乡", "和顺", "吉安", "莲花", "芙蓉", "海棠", "麒麟", "鼓楼", "紫金", "桃源", "资阳",
-}
+@cache
+def _words() -> dict:
+    import tomllib
 
-# After a bare stem these make it the name of a town, street or landmark, not of the county.
-_NOT_COUNTY_AFTER = re.compile(r"(?:镇|乡|街道|村|社区|路|大街|大道|大桥|站|机场|港区)")
+    return tomllib.loads((Path(__file__).parent / "data" / "place_words.toml").read_text("utf-8"))
 
-# A two-character name with its level word (丰县, 新县, 城区) is also an ordinary word or a fragment of one
-# (新县城, 现代县域, 城区面积). It counts only where it starts a name-like run and is not
-# followed by a noun that would make it part of a longer word.
-_SHORT_NAME_OK_BEFORE = set("在于到赴至和与及、，,。：:；;（(“\"《【[ \n") | {""}
-_SHORT_NAME_BAD_AFTER = set("城域级里乡镇长内外区")
+
+@cache
+def _level_suffixes() -> tuple[tuple[str, str], ...]:
+    """(level word, level word a short form keeps), longest first so that 自治州 wins over 州."""
+    pairs = [(w, w if g["keep"] == "same" else g["keep"]) for g in _words()["level_suffix"] for w in g["words"]]
+    return tuple(sorted(pairs, key=lambda p: len(p[0]), reverse=True))
+
+
+@cache
+def _generic_stems() -> frozenset[str]:
+    return frozenset(_words()["generic_stems"]["words"])
+
+
+@cache
+def _word_stems() -> frozenset[str]:
+    return frozenset(w for group in _words()["word_stems"] for w in group["words"])
+
+
+@cache
+def _not_county_after() -> re.Pattern:
+    words = sorted(_words()["not_county_after"]["words"], key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)))
+
+
+@cache
+def _short_name_context() -> tuple[frozenset[str], frozenset[str]]:
+    """(characters allowed before a two-character name, characters not allowed after it)."""
+    data = _words()["short_name"]
+    return frozenset(data["ok_before"]) | {""}, frozenset(data["bad_after"])
+
 
 _ORGAN_AFTER_GENERIC = re.compile(r"(?:人民政府|政府|区?委|人大|政协|第[一二三四五六七八九十]+届)")
 
@@ -127,7 +134,7 @@ def _nations() -> tuple[str, ...]:
 
 def _split_name(name: str) -> tuple[str, str, bool]:
     """(stem, level word kept by the short form, autonomous?) for a full name."""
-    for suffix, keep in _LEVEL_SUFFIXES:
+    for suffix, keep in _level_suffixes():
         if name.endswith(suffix) and len(name) > len(suffix):
             stem = name[: -len(suffix)]
             autonomous = "自治" in suffix
@@ -182,7 +189,7 @@ def _table() -> tuple[dict[str, Division], dict[str, list[tuple[str, str]]]]:
         if len(stem) >= 2:
             if keep and keep + stem != name and stem + keep != name:
                 kinds.setdefault(stem + keep, SHORT if autonomous else SUFFIXED)
-            is_word = stem in _GENERIC_STEMS or stem in _WORD_STEMS or stem in _nations()
+            is_word = stem in _generic_stems() or stem in _word_stems() or stem in _nations()
             if not is_word:
                 kinds.setdefault(stem, STEM)
             # Counties become districts or cities (撤县设区/设市) and prefectures' 地区 become
@@ -295,17 +302,18 @@ def _stem_is_whole_word(text: str, start: int, end: int) -> bool:
 def _context_ok(text: str, start: int, surface: str, kind: str) -> bool:
     end = start + len(surface)
     if len(surface) == 2 and kind != STEM:
+        ok_before, bad_after = _short_name_context()
         before = text[start - 1] if start else ""
         after = text[end] if end < len(text) else ""
-        if before not in _SHORT_NAME_OK_BEFORE and _CJK.match(before):
+        if before not in ok_before and _CJK.match(before):
             return False
-        if after in _SHORT_NAME_BAD_AFTER:
+        if after in bad_after:
             return False
         # 城区, 郊区, 矿区, 东区: nouns for any town's parts; a name only as the subject of organs.
         if surface.endswith("区") and not _ORGAN_AFTER_GENERIC.match(text, end):
             return False
     if kind == STEM:
-        return not _NOT_COUNTY_AFTER.match(text, end) and _stem_is_whole_word(text, start, end)
+        return not _not_county_after().match(text, end) and _stem_is_whole_word(text, start, end)
     return True
 
 

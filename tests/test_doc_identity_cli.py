@@ -122,3 +122,18 @@ def test_the_question_year_picks_among_one_places_reports(engine, tmp_path):
     assert {h.meta["file"] for h in target.hits} == {"liulin-2020.txt"}
     assert {h.meta["file"] for h in engine.retriever.retrieve("柳林县地区生产总值增长多少").hits} == {
         "liulin-2020.txt", "liulin-2021.txt"}
+
+
+def test_the_chair_is_stored_and_inspect_shows_it_with_its_source(run, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    report = folder / "plenum.txt"
+    report.write_text("黎平县委十五届十二次全会召开\n4月26日上午，中国共产党黎平县第十五届委员会第十二次全体会议举行。"
+                      "县委书记王五主持会议并讲话。\n"
+                      "全会指出，一年来全县经济稳中有进。全会强调，做好2021年工作意义重大。\n", "utf-8")
+    assert run("index", str(folder))[0] == 0
+    [doc] = listed(run)
+    assert (doc["doc_type"], doc["sources"]["chair"], doc["sources"]["meeting"]) == ("全会公报", "text", "text")
+    code, out, _ = run("inspect", str(report))
+    assert code == 0 and "县委书记王五" in out and "中国共产党黎平县第十五届委员会第十二次全体会议" in out
+    assert next(line for line in out.splitlines() if "县委书记王五" in line).split()[1] == "chair"

@@ -205,3 +205,104 @@ def test_filename_fills_in_only_what_the_text_lacks():
     assert summary(ident) == ("黎平县", STATS, 2018, None, None)
     assert (ident.place.source, ident.doc_type.source) == ("filename", "filename")
     assert identify(body).place.value is None
+
+
+# --- Rules from the rebuilt real-report corpus (synthetic texts written for these tests) ------
+
+
+def test_an_article_states_its_years_verb_first():
+    text = ("近日，在某市黎平县第十八届人民代表大会第二次会议上，县长作政府工作报告，回顾了2022年的政府工作，"
+            "也提出了2023年的政府工作目标。记者了解到，全县经济运行总体平稳。")
+    ident = identify(text)
+    assert (ident.doc_type.value, ident.review_year.value, ident.plan_year.value) == (ARTICLE, 2022, 2023)
+    assert ident.review_year.source == "text"
+
+
+def test_an_article_that_arranges_a_year_plans_it():
+    text = ("黎平县第十八届人民代表大会第二次会议胜利闭幕\n县长在会上作政府工作报告，对过去一年工作进行回顾，"
+            "对2023年工作进行安排。《报告》明确了2023年工作的总体要求。")
+    assert summary(identify(text))[1:4] == (ARTICLE, 2022, 2023)
+
+
+def test_a_plan_phrase_far_beyond_the_reviewed_year_is_not_the_plan_year():
+    text = ("本报讯 黎平县第十八届人民代表大会第二次会议隆重开幕，县长作政府工作报告。报告回顾了2022年的工作，"
+            "提出了2035年的发展目标，也提出了2023年的工作任务。")
+    assert summary(identify(text))[2:4] == (2022, 2023)
+
+
+def test_quoted_speech_writes_two_digit_years():
+    text = ("3月4日，黎平县第十八届人民代表大会第二次会议隆重开幕，县长作政府工作报告。代表们说：“这个报告对22年的"
+            "工作回顾写得很全面，23年的工作目标也很明确。”")
+    assert summary(identify(text))[1:4] == (ARTICLE, 2022, 2023)
+
+
+def test_an_interpretation_of_the_draft_report_is_an_article_about_it():
+    text = ("关于《政府工作报告（征求意见稿）》解读\n《报告》共分为两部分，第一部分为2022年工作回顾，"
+            "第二部分为2023年工作安排，各项工作安排符合黎平县发展实际。")
+    ident = identify(text)
+    assert summary(ident)[:4] == ("黎平县", ARTICLE, 2022, 2023)
+    assert ident.doc_type.source == "title"
+
+
+def test_news_of_a_plenum_says_so_in_its_first_sentence():
+    text = ("7月26日，中共黎平县第十三届委员会第十二次全体会议召开，全会决定2021年7月28日至30日召开中国共产党"
+            "黎平县第十四次代表大会。县委常委会主持会议。县委书记代表县委常委会讲话。")
+    ident = identify(text)
+    # The date the text announces is a meeting to come; the lead's day is the plenum's, in that year.
+    assert summary(ident) == ("黎平县", PLENUM, None, 2021, "2021-07-26")
+    assert (ident.chair.value, ident.chair.source) == ("县委常委会", "text")
+
+
+def test_an_announced_meeting_before_the_leads_day_falls_in_the_next_year():
+    text = ("12月20日，中共黎平县第十三届委员会第六次全体会议召开，全会决定2024年1月8日召开县第十四次代表大会。"
+            "全会指出，一年来全县经济稳中有进。全会强调，做好2024年工作意义重大。")
+    assert summary(identify(text)) == ("黎平县", PLENUM, 2023, 2024, "2023-12-20")
+
+
+def test_the_day_a_session_closed_is_not_the_day_of_the_report():
+    text = ("发布时间：2024-02-01\n1月28日上午，黎平县第十八届人民代表大会第三次会议胜利闭幕。\n"
+            "1月26日上午，第一次全体会议隆重召开，县长作政府工作报告，报告回顾了2023年的工作。")
+    assert identify(text).date.value == "2024-01-26"
+
+
+def test_a_speech_dates_itself_in_brackets_under_the_speaker():
+    text = ("政府工作报告\n——在黎平县第十八届人民代表大会第五次会议上\n县长 张三\n（2025年1月6日）\n各位代表：\n"
+            "现在，我代表县人民政府向大会报告政府工作，请予审议。\n2024年工作回顾")
+    ident = identify(text)
+    assert (ident.date.value, ident.date.source) == ("2025-01-06", "text")
+    assert summary(ident)[:4] == ("黎平县", GWR, 2024, 2025)
+
+
+@pytest.mark.parametrize("glossed", [
+    "2月26日上午9時(shí)，黎平縣第五屆人民代表大會第四次會議隆重開幕。縣長向大會報(bào)告工作，報(bào)告分為"
+    "“2022年工作回顧”和“2023年工作安排”兩大部分。讓我們一起來看看政府工作報(bào)告吧。",
+])
+def test_pinyin_glosses_of_reposting_sites_are_ignored(glossed):
+    assert summary(identify(glossed))[:4] == ("黎平县", ARTICLE, 2022, 2023)
+
+
+def test_html_and_forum_markup_end_lines_and_are_dropped():
+    text = ("[align=center][b]2022年[/b][b]黎平县国民经济和社会发展统计公报[/b][/align][align=center]黎平县统计局[/align]"
+            "[align=center]2023年4月11日[/align][align=left]2022年，全县地区生产总值增长6.4%。[/align]")
+    ident = identify(text)
+    assert summary(ident) == ("黎平县", STATS, 2022, None, "2023-04-11")
+    assert ident.title == "2022年黎平县国民经济和社会发展统计公报"
+    assert identify("<h3>2022年黎平县国民经济和社会发展统计公报</h3><p>2022年，全县经济稳中有进。</p>").title.startswith("2022年黎平县")
+
+
+@pytest.mark.parametrize("text, chair", [
+    ("黎平县第十八届人民代表大会第二次会议隆重开幕。会议由县人大常委会主任李四主持。", "县人大常委会主任李四"),
+    ("4月26日上午，中国共产党黎平县第十五届委员会第十二次全体会议举行。县委书记王五主持会议并讲话。", "县委书记王五"),
+    ("6月22日，县委书记王五主持召开中共黎平县委十一届十四次全会。", "县委书记王五"),
+    ("大会主席团常务主席、执行主席赵六主持大会。上午9时，大会开幕。", "大会主席团常务主席、执行主席赵六"),
+    ("黎平县第十八届人民代表大会第二次会议隆重开幕 赵六主持会议 县长作政府工作报告", "赵六"),
+])
+def test_the_chair_of_the_meeting(text, chair):
+    ident = identify(text)
+    assert ident.chair.value == chair and ident.chair.known
+    assert ident.to_dict()["chair"]["value"] == chair
+
+
+def test_no_chair_when_the_text_names_none():
+    ident = identify(seed_text("000"))
+    assert (ident.chair.value, ident.chair.source) == (None, "unknown")

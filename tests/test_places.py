@@ -101,3 +101,20 @@ def test_the_table_loads_lazily():
     code = "import sys, rag.places as p; assert p._table.cache_info().currsize == 0; assert 'opencc' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
     assert len(places.divisions()) > 3000
+
+
+def test_the_word_lists_are_package_data_with_their_sources():
+    """rag/data/place_words.toml ships with the package and every word list says where it comes from."""
+    import tomllib
+    from importlib.resources import files
+
+    data = tomllib.loads(files("rag.data").joinpath("place_words.toml").read_text("utf-8"))
+    assert all(group.get("seen") and group["words"] for group in data["word_stems"])
+    assert places._level_suffixes()[0][0] in {"特别行政区", "维吾尔自治区"}  # longest first
+    assert "比如" in places._word_stems() and "城关" in places._generic_stems()
+
+
+@pytest.mark.parametrize("text, found", [("比如，全县粮食增产。", []), ("比如县粮食增产。", ["比如县"]),
+                                         ("黎平镇新建学校一所。", []), ("黎平县新建学校一所。", ["黎平县"])])
+def test_words_from_the_data_file_decide_what_is_a_place(text, found):
+    assert [m.division.name for m in find_mentions(text)] == found
