@@ -1,0 +1,829 @@
+"""The ledger: every figure a report states, as a typed row with the quote it stands in.
+
+A row says which place, document, section and year a figure belongs to, whether it is a target
+(预期目标), a stretch target (力争), an estimate (预计) or an outcome, which indicator it measures
+(canonical name and the name as written), its value and unit, its growth (signed; 个百分点 kept
+apart from %), the qualifier that bounds it (左右, 以上, 不低于, 突破), and the quote with its
+character offsets in the chunk. Rows come from rules (``extract_facts``); a row exists only if
+its value stands verbatim in its quote.
+
+Binding follows how the reports write figures: an indicator name, then its level and growth
+(``地区生产总值170亿元,增长8%``), then the next indicator. A figure binds to the nearest
+indicator before it in the same clause, and only when nothing but connecting words (增长, 达到,
+总量突破, 分别) stands between them; anything else (``税收收入8.4亿元,税占比83.6%``) belongs to a
+noun the table does not know, and gives no row. ``分别`` lists are spread over a joint name's
+parts (城乡居民人均可支配收入分别增长5%、6.2%: 城镇 5%, 农村 6.2%) or over the indicators just
+listed (接待游客…,综合收入…,分别增长31.8%、38.2%); when the count does not fit, no row.
+
+The rows are kept in SQLite (``Ledger``), replaced per document by content hash like the chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from functools import cache
+from pathlib import Path
+
+from rag.figures import _UNIT_FAMILY, ACTUAL, ESTIMATE, STRETCH, TARGET, clause_kind
+from rag.text import subject_years
+
+RULE, LLM = "rule", "llm"
+KINDS = (TARGET, STRETCH, ESTIMATE, ACTUAL)
+LEVEL, GROWTH, LEVEL_GROWTH = "level", "growth", "level+growth"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One figure a report states, with where it stands and what it measures.
+
+    ``value``/``unit`` are the level when the text gives one, else the growth figure as written
+    (``measure`` says which); ``growth`` is signed and in ``growth_unit`` (% or 个百分点).
+    ``start``/``end`` are the quote's offsets in the chunk text and ``spans`` the offsets of each
+    figure's digits, so ``chunk_text[start:end] == quote`` and ``value`` is in ``quote``.
+    """
+
+    adcode: str
+    place: str
+    doc: str
+    source: str
+    doc_hash: str
+    chunk_id: str
+    section: str
+    year: int | None
+    kind: str
+    indicator: str
+    indicator_text: str
+    value: str
+    unit: str
+    value_num: float
+    measure: str
+    growth: float | None
+    growth_unit: str
+    qualifier: str
+    comparator: str
+    growth_qualifier: str
+    quote: str
+    start: int
+    end: int
+    spans: tuple[tuple[int, int], ...] = field(default=())
+    origin: str = RULE
+
+    def to_dict(self) -> dict:
+        """Plain dict for JSON, CSV and table output."""
+        out = asdict(self)
+        out["spans"] = [list(s) for s in self.spans]
+        return out
+
+
+def check_verbatim(fact: Fact, chunk_text: str | None = None) -> None:
+    """Raise AssertionError unless the fact's value stands in its quote (and the quote in the chunk)."""
+    if not fact.value or fact.value not in fact.quote:
+        raise AssertionError(f"ledger row {fact.indicator} {fact.value}{fact.unit}: value not in quote {fact.quote!r}")
+    if chunk_text is not None and chunk_text[fact.start : fact.end] != fact.quote:
+        raise AssertionError(f"ledger row {fact.indicator}: quote offsets {fact.start}:{fact.end} do not match")
+
+
+# ---------------------------------------------------------------------------------------------
+# The alias table
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A canonical indicator, its level's unit family, and for a joint name its parts."""
+
+    name: str
+    family: str
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Alias:
+    text: str
+    indicator: Indicator
+    context: tuple[str, ...] = ()
+
+
+@cache
+def _table() -> tuple[dict[str, Indicator], tuple[_Alias, ...]]:
+    path = Path(__file__).parent / "data" / "indicator_aliases.toml"
+    data = tomllib.loads(path.read_text("utf-8"))
+    canon: dict[str, Indicator] = {}
+    aliases: dict[str, _Alias] = {}
+    for entry in data["indicator"]:
+        ind = canon.setdefault(entry["name"], Indicator(entry["name"], entry["unit"], tuple(entry.get("parts", ()))))
+        for text in [entry["name"], *entry.get("aliases", [])]:
+            if text in aliases:
+                continue
+            aliases[text] = _Alias(text, ind, tuple(entry.get("context", ())))
+    return canon, tuple(sorted(aliases.values(), key=lambda a: -len(a.text)))
+
+
+@cache
+def _alias_pattern() -> re.Pattern:
+    return re.compile("|".join(re.escape(a.text) for a in _table()[1]))
+
+
+@cache
+def _alias_of() -> dict[str, _Alias]:
+    return {a.text: a for a in _table()[1]}
+
+
+def canonical(name: str) -> str:
+    """The canonical indicator for a name as written ('' when the table does not know it)."""
+    alias = _alias_of().get(_shadow(name.strip()))
+    return alias.indicator.name if alias else ""
+
+
+def indicators_in(text: str) -> list[Indicator]:
+    """The indicators ``text`` names (a question), in order, longest name first where they overlap.
+
+    A joint name (城乡居民人均可支配收入) stands for its parts.
+    """
+    canon = _table()[0]
+    found: list[Indicator] = []
+    for m in _alias_pattern().finditer(_shadow(text)):
+        ind = _alias_of()[m.group()].indicator
+        for item in [canon[p] for p in ind.parts if p in canon] or [ind]:
+            if item not in found:
+                found.append(item)
+    return found
+
+
+def indicator_table() -> dict[str, Indicator]:
+    """Canonical name -> Indicator, from ``rag/data/indicator_aliases.toml``."""
+    return dict(_table()[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures, positions kept
+
+
+def _shadow(text: str) -> str:
+    """NFKC and simplified script where they keep the length, so offsets stay offsets into ``text``."""
+    from rag.places import normalize as to_simplified
+
+    out = "".join(n if len(n := unicodedata.normalize("NFKC", ch)) == 1 else ch for ch in text)
+    return to_simplified(out)
+
+
+def _units() -> dict[str, str]:
+    units = dict(_UNIT_FAMILY)
+    # 1万个, 2亿立方米: a multiplier before a unit the table lists without one.
+    for unit, family in _UNIT_FAMILY.items():
+        if family not in ("percent", "points", "permille") and unit[0] not in "万亿千":
+            units.setdefault("万" + unit, family)
+            units.setdefault("亿" + unit, family)
+    return units
+
+
+_UNIT_OF = _units()
+# A count indicator after one of these is a flow, not the stock: 新培育规上工业企业3家 are new ones.
+_NEW_PREFIX = re.compile(r"(新增|新培育|新认定|新引进|净增|新申报)$")
+_NEW_WORD = re.compile(r"新增|新培育|新认定|新引进|净增|新申报")
+_STOCK_WORD = re.compile(r"累计|总数|总量|达到|共有|现有")
+_NEW_CANON = {"新培育": "新增", "新认定": "新增", "新引进": "新增"}
+
+_FIGURE = re.compile(
+    r"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(?:("
+    + "|".join(re.escape(u) for u in sorted(_UNIT_OF, key=len, reverse=True))
+    + r")|([∶:]\s*1)(?![\d.]))"
+)
+_PERCENT = {"percent", "points", "permille"}
+
+
+@dataclass(frozen=True)
+class _Fig:
+    value: str  # verbatim from the chunk
+    unit: str  # normalised
+    family: str
+    start: int
+    end: int  # end of the unit
+
+
+def figure_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of every number that carries a unit (or is an X∶1 ratio): what the ledger could type."""
+    return [(m.start(1), m.end(1)) for m in _FIGURE.finditer(_shadow(text))]
+
+
+def _figures(raw: str, shadow: str) -> list[_Fig]:
+    out = []
+    for m in _FIGURE.finditer(shadow):
+        unit = m.group(2) or ":1"
+        family = _UNIT_OF[unit] if m.group(2) else "ratio"
+        out.append(_Fig(raw[m.start(1) : m.end(1)], unit, family, m.start(1), m.end()))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Connecting words: what may stand between an indicator and its figure
+
+_GROWTH_UP = ("增长", "增速", "增幅", "涨幅", "提高", "提升", "上涨", "增加")
+_GROWTH_DOWN = ("下降", "降低", "减少", "下滑", "回落", "降幅")
+# Words that bound a figure; the comparator is what a tracker tests an outcome against.
+_BEFORE = {
+    "不低于": ">=",
+    "不少于": ">=",
+    "突破": ">",
+    "超过": ">",
+    "高于": ">",
+    "控制在": "<=",
+    "不超过": "<=",
+    "低于": "<",
+    "约": "~",
+    "近": "~",
+    "力争": "",
+    "争取": "",
+    "确保": "",
+    "达到": "",
+    "保持在": "",
+    "稳定在": "",
+}
+_AFTER = {"左右": "~", "上下": "~", "以上": ">=", "以内": "<=", "以下": "<=", "多": ">", "余": ">"}
+_FILLERS = sorted(
+    {
+        *_GROWTH_UP,
+        *_GROWTH_DOWN,
+        *_BEFORE,
+        "分别",
+        "达",
+        "为",
+        "是",
+        "实现",
+        "完成",
+        "总量",
+        "同比",
+        "比上年",
+        "较上年",
+        "同口径",
+        "到",
+        "至",
+        "按可比价格计算",
+        "可比价",
+        "年均",
+        "全年",
+        "累计",
+        "了",
+        "的",
+        "在",
+        "和",
+        "及",
+        "与",
+    },
+    key=len,
+    reverse=True,
+)
+# A comparison base (比2020年, 较上年同期) stands between a name and its growth too.
+_BASE = r"(?:比|较|与|同)\s*(?:20\d{2}\s*年|上年|去年)(?:末|底|同期)?(?:相比)?"
+_FILLER = re.compile(_BASE + "|" + "|".join(re.escape(w) for w in _FILLERS) + r"|[\s,，、:：()（）]")
+_TRAILING = re.compile("|".join(_AFTER))
+_LIST_SEP = re.compile(r"^[\s、,，和及与]*$")
+
+
+def _clean_gap(gap: str) -> bool:
+    return not _FILLER.sub("", gap)
+
+
+_TO_LEVEL = re.compile(r"(?:增长|增加|提高|提升|上升|下降|降低|减少|降)(?:到|至)")
+
+
+def _growth_sign(gap: str) -> int:
+    """+1/-1 for the last growth word in ``gap``, 0 when there is none (提高到60% states a level)."""
+    if _TO_LEVEL.search(gap):
+        return 0
+    best, sign = -1, 0
+    for words, s in ((_GROWTH_UP, 1), (_GROWTH_DOWN, -1)):
+        for w in words:
+            i = gap.rfind(w)
+            if i > best:
+                best, sign = i, s
+    return sign
+
+
+def _qualifier_words(gap: str, trailing: str) -> list[str]:
+    words = [w for w in sorted(_BEFORE, key=len, reverse=True) if w in gap]
+    # 不低于 contains 低于: keep the longest reading only.
+    words = [w for w in words if not any(w != o and w in o for o in words)]
+    words.sort(key=gap.rfind)
+    return words + ([trailing] if trailing else [])
+
+
+def comparator_of(qualifier: str) -> str:
+    """>=, >, <=, <, ~ or '=' for a qualifier string (e.g. '力争 以上' -> '>=')."""
+    for word in reversed(qualifier.split()):
+        symbol = _AFTER.get(word) or _BEFORE.get(word)
+        if symbol:
+            return symbol
+    return "="
+
+
+# ---------------------------------------------------------------------------------------------
+# Kind and year
+
+_FUTURE_YEAR = re.compile(r"到\s*(20\d{2})\s*年")
+_SCOPED = (
+    (re.compile(r"预计"), ESTIMATE),
+    (re.compile(r"力争"), STRETCH),
+    (re.compile(r"争取"), STRETCH),
+    (re.compile(r"确保"), TARGET),
+)
+
+
+def _kind(prefix: str, heading: str, review_year: int | None) -> str:
+    """The kind of a figure from the sentence up to it and its section.
+
+    预计, 力争 and 确保 reach to the end of their sentence (预计全县…,固定资产投资增长8%), the nearest
+    one deciding; 到2027年 sets a goal; then ``rag.figures.clause_kind`` reads the section and words.
+    """
+    section = clause_kind("", heading)
+    best, kind = -1, ""
+    for pattern, k in _SCOPED:
+        if section == ACTUAL and pattern.pattern in ("争取", "确保"):
+            # In a review 争取 is what was secured (争取各级转移支付资金16.2亿元), not a goal.
+            continue
+        for m in pattern.finditer(prefix):
+            if m.start() > best:
+                best, kind = m.start(), k
+    if kind:
+        return kind
+    future = _FUTURE_YEAR.search(prefix)
+    if future and (review_year is None or int(future.group(1)) > review_year):
+        return TARGET
+    return section or clause_kind(prefix, heading)
+
+
+def _year(prefix: str, heading: str, kind: str, meta: dict) -> int | None:
+    """The year a figure is about: the sentence's, else the section's, else the document's by kind."""
+    found = subject_years(prefix)
+    if found:
+        return found[-1]
+    for level in reversed(heading.split(" > ") if heading else []):
+        found = subject_years(level)
+        if found:
+            return found[-1]
+    if kind in (TARGET, STRETCH):
+        return meta.get("plan_year") or None
+    if kind in (ACTUAL, ESTIMATE):
+        return meta.get("year_under_review") or None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Extraction
+
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_SEGMENT = re.compile(r"[^；;]+[；;]?")
+_CLAUSE_SEP = re.compile(r"[，,、](?!\d)")
+
+
+@dataclass
+class _Row:
+    indicator: str
+    text: str
+    family: str
+    clause_start: int
+    level: _Fig | None = None
+    growth: _Fig | None = None
+    sign: int = 0
+    level_words: list[str] = field(default_factory=list)
+    growth_words: list[str] = field(default_factory=list)
+    end: int = 0
+
+
+def _figure_role(gap: str, fig: _Fig, family: str) -> str:
+    """'growth', 'level' or '' (no row) for a figure after ``gap`` under an indicator of ``family``."""
+    sign = _growth_sign(gap)
+    if sign:
+        return GROWTH if fig.family in _PERCENT else ""
+    if family == "percent":
+        return LEVEL if fig.family in ("percent", "permille") else ""
+    if family == fig.family:
+        return LEVEL
+    # 市场主体 come in 家 or 户, visitors in 人次 or 人.
+    near = {frozenset({"count", "households"}), frozenset({"visits", "people"})}
+    return LEVEL if frozenset({family, fig.family}) in near else ""
+
+
+def _flow(alias: _Alias, shadow: str, seg_start: int, start: int) -> tuple[_Alias, int, int]:
+    """新增高新技术企业 for a count after 新增 (or 新培育, 新申报…), written before it or heading its list.
+
+    ``新增“四上”企业24家,国家高新技术企业7家`` counts new firms in both items: 新增 reaches over the
+    clause's list unless 累计 or 总数 says a stock follows. Returns the alias, where its name starts
+    and where its quote must start (at the 新增 that makes it a flow).
+    """
+    right_before = _NEW_PREFIX.search(shadow[max(seg_start, start - 3) : start])
+    if right_before:
+        word = right_before.group(1)
+        text = word + alias.text
+        start -= len(word)
+        quote_from = start
+    else:
+        earlier = list(_NEW_WORD.finditer(shadow, seg_start, start))
+        if not earlier or _STOCK_WORD.search(shadow, earlier[-1].end(), start):
+            return alias, start, start
+        word, text, quote_from = earlier[-1].group(), alias.text, earlier[-1].start()
+    name = _NEW_CANON.get(word, word) + alias.indicator.name
+    return _Alias(text, _table()[0].get(name) or Indicator(name, "count")), start, quote_from
+
+
+def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_start: int) -> list[_Row]:
+    """Bind the figures of one clause (a sentence up to ；) to its indicators."""
+    seg = shadow[seg_start:seg_end]
+    clause_starts = [seg_start] + [seg_start + m.end() for m in _CLAUSE_SEP.finditer(seg)]
+    tokens: list[tuple[int, str, object]] = []
+    for m in _alias_pattern().finditer(seg):
+        alias = _alias_of()[m.group()]
+        before = shadow[sent_start : seg_start + m.start()]
+        if alias.context and not any(w in before for w in alias.context):
+            continue
+        start = quote_from = seg_start + m.start()
+        if alias.indicator.family == "count" and not alias.indicator.name.startswith(("新", "净")):
+            alias, start, quote_from = _flow(alias, shadow, seg_start, start)
+        tokens.append((start, "ind", (alias, seg_start + m.end(), quote_from)))
+    for fig in _figures(raw[seg_start:seg_end], seg):
+        tokens.append(
+            (
+                seg_start + fig.start,
+                "fig",
+                _Fig(fig.value, fig.unit, fig.family, seg_start + fig.start, seg_start + fig.end),
+            )
+        )
+    tokens.sort(key=lambda t: t[0])
+
+    rows: list[_Row] = []
+    current: _Alias | None = None
+    row: _Row | None = None
+    ind_start = anchor = 0
+    i = 0
+    while i < len(tokens):
+        pos, what, obj = tokens[i]
+        i += 1
+        if what == "ind":
+            current, anchor, ind_start = obj
+            row = None
+            continue
+        fig: _Fig = obj
+        if current is None:
+            continue
+        gap = shadow[anchor : fig.start]
+        if not _clean_gap(gap):
+            current = row = None
+            continue
+        # A figure's trailing qualifier (左右, 以上) belongs to it.
+        figs, trails = [fig], []
+        trail = _TRAILING.match(shadow, fig.end)
+        trails.append(trail.group() if trail else "")
+        after = fig.end + len(trails[0])
+        if _FIGURE.match(shadow, after) or shadow.startswith("的", after):
+            # 村集体经济收入100万元以上5个, 100万元以上的村: a threshold, and the count is of villages.
+            current = row = None
+            continue
+        if "分别" in gap or current.indicator.parts:
+            while i < len(tokens) and tokens[i][1] == "fig":
+                nxt: _Fig = tokens[i][2]
+                tail = figs[-1].end + len(trails[-1])
+                if not _LIST_SEP.match(shadow[tail : nxt.start]) or nxt.family != fig.family:
+                    break
+                figs.append(nxt)
+                t = _TRAILING.match(shadow, nxt.end)
+                trails.append(t.group() if t else "")
+                i += 1
+        anchor = figs[-1].end + len(trails[-1])
+        ind = current.indicator
+        role = _figure_role(gap, fig, ind.family)
+        sign = _growth_sign(gap)
+        words = [_qualifier_words(gap, trails[0])] + [[t] if t else [] for t in trails[1:]]
+        if len(figs) > 1:
+            targets: list[_Row] = []
+            if ind.parts and len(ind.parts) == len(figs):
+                canon = _table()[0]
+                for part in ind.parts:
+                    p = canon[part]
+                    targets.append(_Row(p.name, current.text, p.family, _clause_start(clause_starts, ind_start)))
+                rows.extend(targets)
+            else:
+                open_rows = [r for r in rows[-len(figs) :] if (r.growth if role == GROWTH else r.level) is None]
+                if len(open_rows) == len(figs) and row is not None and row is rows[-1]:
+                    targets = open_rows
+            if not targets or not role:
+                current = row = None
+                continue
+            for r, f, w in zip(targets, figs, words):
+                if _figure_role(gap, f, r.family) != role:
+                    break
+                _fill(r, role, f, sign, w)
+            row = None
+            continue
+        if not role:
+            current = row = None
+            continue
+        if row is None or (row.growth if role == GROWTH else row.level) is not None:
+            row = _Row(ind.name, current.text, ind.family, _clause_start(clause_starts, ind_start))
+            rows.append(row)
+        _fill(row, role, fig, sign, words[0])
+    return [r for r in rows if r.level or r.growth]
+
+
+def _clause_start(starts: list[int], pos: int) -> int:
+    return max(s for s in starts if s <= pos)
+
+
+def _fill(row: _Row, role: str, fig: _Fig, sign: int, words: list[str]) -> None:
+    if role == GROWTH:
+        row.growth, row.sign, row.growth_words = fig, sign, words
+    else:
+        row.level, row.level_words = fig, words
+    trailing = words[-1] if words and words[-1] in _AFTER else ""
+    row.end = max(row.end, fig.end + len(trailing))
+
+
+def _num(value: str) -> float:
+    return float(unicodedata.normalize("NFKC", value))
+
+
+def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str) -> list[Fact]:
+    """Rows for every figure in ``chunk_text`` that binds to a known indicator, by rules.
+
+    ``doc_meta`` is the chunk's document metadata as ``rag.indexer.chunk_metadata`` writes it
+    (``county``, ``adcode``, ``file``, ``source``, ``doc_hash``, ``year_under_review``,
+    ``plan_year``); missing keys stay empty. ``heading`` is the chunk's heading path (``A > B``).
+    """
+    shadow = _shadow(chunk_text)
+    review_year = doc_meta.get("year_under_review") or None
+    facts: list[Fact] = []
+    for sent in _SENTENCE.finditer(shadow):
+        for seg in _SEGMENT.finditer(sent.group()):
+            seg_start, seg_end = sent.start() + seg.start(), sent.start() + seg.end()
+            for row in _segment_rows(shadow, chunk_text, seg_start, seg_end, sent.start()):
+                first = min(f.start for f in (row.level, row.growth) if f)
+                prefix = shadow[sent.start() : first]
+                kind = _kind(prefix, heading, review_year)
+                main = row.level or row.growth
+                words = row.level_words if row.level else row.growth_words
+                start = row.clause_start
+                while start < row.end and chunk_text[start].isspace():
+                    start += 1
+                quote = chunk_text[start : row.end]
+                fact = Fact(
+                    adcode=doc_meta.get("adcode", "") or "",
+                    place=doc_meta.get("county", "") or doc_meta.get("place", "") or "",
+                    doc=doc_meta.get("file", "") or doc_meta.get("doc", "") or "",
+                    source=doc_meta.get("source", "") or "",
+                    doc_hash=doc_meta.get("doc_hash", "") or "",
+                    chunk_id=chunk_id,
+                    section=heading,
+                    year=_year(prefix, heading, kind, doc_meta),
+                    kind=kind,
+                    indicator=row.indicator,
+                    indicator_text=row.text,
+                    value=main.value,
+                    unit=main.unit,
+                    value_num=_num(main.value),
+                    measure=LEVEL_GROWTH if row.level and row.growth else (LEVEL if row.level else GROWTH),
+                    growth=row.sign * _num(row.growth.value) if row.growth else None,
+                    growth_unit=("个百分点" if row.growth.family == "points" else row.growth.unit)
+                    if row.growth
+                    else "",
+                    qualifier=" ".join(words),
+                    comparator=comparator_of(" ".join(words)),
+                    growth_qualifier=" ".join(row.growth_words) if row.level and row.growth else "",
+                    quote=quote,
+                    start=start,
+                    end=row.end,
+                    spans=tuple((f.start, f.start + len(f.value)) for f in (row.level, row.growth) if f),
+                )
+                check_verbatim(fact, chunk_text)
+                facts.append(fact)
+    return facts
+
+
+def _fact_key(f: Fact) -> tuple:
+    return (f.indicator, f.value, f.unit, f.growth, f.growth_unit, f.kind, f.year, f.quote)
+
+
+def document_row(doc) -> dict:
+    """The ``put_document`` keywords for a loaded document: its file name, place and adcode."""
+    return {"doc": doc.name, "place": doc.meta.county or "", "adcode": doc.meta.adcode or ""}
+
+
+def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
+    """Rows for a loaded ``rag.ingest.Document`` and its chunks; a figure that two overlapping
+    chunks both hold is kept once, from the first."""
+    meta = {
+        **doc.meta.to_dict(),
+        "file": doc.name,
+        "source": source or str(Path(doc.path).resolve()),
+        "doc_hash": doc.content_hash,
+    }
+    out: dict[tuple, list[Fact]] = {}
+    for chunk in chunks:
+        for fact in extract_facts(chunk.text, chunk.heading, meta, chunk.id):
+            same = out.setdefault(_fact_key(fact)[:-1], [])
+            # An overlap may cut the clause: the same statement with a shorter quote is the same row.
+            if any(fact.quote in f.quote for f in same):
+                continue
+            same[:] = [f for f in same if f.quote not in fact.quote] + [fact]
+    return sorted((f for fs in out.values() for f in fs), key=lambda f: (f.chunk_id, f.start))
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+
+SCHEMA_VERSION = 1
+
+
+def _quoted(column: str) -> str:
+    # "end" is an SQL keyword.
+    return f'"{column}"'
+
+
+_COLUMNS = [f.name for f in fields(Fact)]
+_SQL_TYPES = {"year": "INTEGER", "start": "INTEGER", "end": "INTEGER", "value_num": "REAL", "growth": "REAL"}
+_COLUMN_DEFS = ", ".join(f"{_quoted(c)} {_SQL_TYPES.get(c, 'TEXT')}" for c in _COLUMNS)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS documents (
+    source TEXT PRIMARY KEY,
+    doc_hash TEXT NOT NULL,
+    doc TEXT NOT NULL DEFAULT '',
+    place TEXT NOT NULL DEFAULT '',
+    adcode TEXT NOT NULL DEFAULT '',
+    n_facts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS facts (
+    id INTEGER PRIMARY KEY,
+    {_COLUMN_DEFS},
+    FOREIGN KEY (source) REFERENCES documents(source) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS facts_source ON facts(source);
+CREATE INDEX IF NOT EXISTS facts_lookup ON facts(indicator, year, kind);
+CREATE INDEX IF NOT EXISTS facts_place ON facts(adcode, place);
+"""
+
+
+def default_path(settings) -> Path:
+    """Where the ledger lives for ``settings``: beside the Chroma store."""
+    return Path(settings.store.path) / "ledger.sqlite"
+
+
+class Ledger:
+    """The facts of every indexed document in one SQLite file (WAL, one transaction per document)."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            # The ledger is derived from the documents: an old layout is rebuilt, not migrated.
+            self._conn.executescript("DROP TABLE IF EXISTS facts; DROP TABLE IF EXISTS documents;")
+            self._conn.executescript(_SCHEMA)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def is_current(self, source: str, doc_hash: str) -> bool:
+        """True when ``source`` is stored with this content hash (its rows need no rebuild)."""
+        row = self._conn.execute("SELECT doc_hash FROM documents WHERE source = ?", (source,)).fetchone()
+        return bool(row) and row[0] == doc_hash
+
+    def put_document(self, source: str, doc_hash: str, facts: Iterable[Fact], *, doc: str = "", place: str = "",
+                     adcode: str = "") -> int:
+        """Replace ``source``'s rows with ``facts`` in one transaction; returns how many were stored.
+
+        Every fact is checked: its value must stand in its quote. Duplicates are stored once.
+        """
+        rows, seen = [], set()
+        first: Fact | None = None
+        for fact in facts:
+            check_verbatim(fact)
+            key = (fact.chunk_id, fact.start, fact.end, *_fact_key(fact))
+            if key in seen:
+                continue
+            seen.add(key)
+            first = first or fact
+            d = asdict(fact)
+            d["source"] = source
+            d["doc_hash"] = doc_hash
+            d["spans"] = json.dumps([list(s) for s in fact.spans])
+            rows.append(tuple(d[c] for c in _COLUMNS))
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM facts WHERE source = ?", (source,))
+            conn.execute(
+                "INSERT INTO documents(source, doc_hash, doc, place, adcode, n_facts) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(source) DO UPDATE SET doc_hash=excluded.doc_hash, doc=excluded.doc, "
+                "place=excluded.place, adcode=excluded.adcode, n_facts=excluded.n_facts",
+                (
+                    source,
+                    doc_hash,
+                    # A document without figures is still listed with its place (compare shows 未提及).
+                    doc or (first.doc if first else ""),
+                    place or (first.place if first else ""),
+                    adcode or (first.adcode if first else ""),
+                    len(rows),
+                ),
+            )
+            conn.executemany(
+                f"INSERT INTO facts({', '.join(_quoted(c) for c in _COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                rows,
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def remove(self, source: str) -> int:
+        """Drop a document and its rows; returns how many rows went."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            n = conn.execute("DELETE FROM facts WHERE source = ?", (source,)).rowcount
+            conn.execute("DELETE FROM documents WHERE source = ?", (source,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return n
+
+    def prune(self, keep_sources: Iterable[str]) -> list[str]:
+        """Remove every document not in ``keep_sources``; returns the sources removed."""
+        keep = set(keep_sources)
+        gone = [s for s in self.sources() if s not in keep]
+        for source in gone:
+            self.remove(source)
+        return gone
+
+    def sources(self) -> list[str]:
+        """Every stored document's source path."""
+        return [r[0] for r in self._conn.execute("SELECT source FROM documents ORDER BY source")]
+
+    def documents(self) -> list[dict]:
+        """One dict per stored document: source, doc_hash, doc, place, adcode, n_facts."""
+        cur = self._conn.execute("SELECT source, doc_hash, doc, place, adcode, n_facts FROM documents ORDER BY source")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur]
+
+    def query(
+        self,
+        place: str | None = None,
+        year: int | None = None,
+        indicator: str | None = None,
+        kind: str | Iterable[str] | None = None,
+    ) -> list[Fact]:
+        """Rows matching every filter given, in document and text order.
+
+        ``place`` is an adcode, a full name (兴山县) or its start (兴山); ``indicator`` a canonical
+        name or any alias the table knows; ``kind`` one kind or several.
+        """
+        where, args = [], []
+        if place:
+            where.append("(adcode = ? OR place = ? OR place LIKE ?)")
+            args += [place, place, place.replace("%", "") + "%"]
+        if year is not None:
+            where.append("year = ?")
+            args.append(int(year))
+        if indicator:
+            names = {indicator, canonical(indicator) or indicator}
+            where.append(f"indicator IN ({', '.join('?' * len(names))})")
+            args += sorted(names)
+        if kind:
+            kinds = [kind] if isinstance(kind, str) else list(kind)
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            args += kinds
+        sql = f"SELECT {', '.join(_quoted(c) for c in _COLUMNS)} FROM facts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY source, chunk_id, start, id"
+        return [_fact_from_row(r) for r in self._conn.execute(sql, args)]
+
+    def indicators(self) -> list[tuple[str, int]]:
+        """(canonical indicator, number of rows), most rows first."""
+        cur = self._conn.execute("SELECT indicator, COUNT(*) FROM facts GROUP BY indicator ORDER BY 2 DESC, 1")
+        return [(r[0], r[1]) for r in cur]
+
+    def count(self) -> int:
+        """Number of rows in the ledger."""
+        return self._conn.execute("SELECT COUNT(*) FROM facts").fetchone()[0]
+
+
+def _fact_from_row(row: tuple) -> Fact:
+    d = dict(zip(_COLUMNS, row))
+    d["spans"] = tuple(tuple(s) for s in json.loads(d["spans"] or "[]"))
+    return Fact(**d)

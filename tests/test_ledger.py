@@ -1,0 +1,470 @@
+"""The ledger: rule extraction of typed figures, the verbatim invariant, and the SQLite store."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from rag.figures import ACTUAL, ESTIMATE, STRETCH, TARGET
+from rag.ledger import (
+    GROWTH,
+    LEVEL,
+    LEVEL_GROWTH,
+    Fact,
+    Ledger,
+    canonical,
+    check_verbatim,
+    comparator_of,
+    extract_facts,
+    facts_for_document,
+    indicator_table,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+META = {
+    "county": "示例县",
+    "adcode": "999999000000",
+    "file": "demo.txt",
+    "source": "/tmp/demo.txt",
+    "doc_hash": "h1",
+    "year_under_review": 2023,
+    "plan_year": 2024,
+}
+PLAN = "二、2024年工作安排"
+REVIEW = "一、2023年工作回顾"
+
+
+def facts(text: str, heading: str = "", meta: dict | None = None) -> list[Fact]:
+    return extract_facts(text, heading, META if meta is None else meta, "demo-0000")
+
+
+def one(text: str, indicator: str, heading: str = "") -> Fact:
+    rows = [f for f in facts(text, heading) if f.indicator == indicator]
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Binding
+
+
+def test_each_figure_binds_to_the_nearest_indicator_before_it():
+    rows = facts("主要预期目标是:规上工业增加值增长10%、固定资产投资增长12%。", PLAN)
+    got = {(f.indicator, f.value, f.growth) for f in rows}
+    assert got == {("规模以上工业增加值", "10", 10.0), ("固定资产投资", "12", 12.0)}
+
+
+def test_level_and_growth_of_one_indicator_are_one_row():
+    (row,) = facts("地区生产总值170亿元,增长8%;", REVIEW)
+    assert (row.value, row.unit, row.growth, row.growth_unit, row.measure) == ("170", "亿元", 8.0, "%", LEVEL_GROWTH)
+    (row,) = facts("生产总值增长9%,总量突破185亿元。", PLAN)
+    assert (row.value, row.unit, row.growth, row.qualifier, row.comparator) == ("185", "亿元", 9.0, "突破", ">")
+
+
+def test_growth_only_and_level_only_rows_say_so():
+    assert one("社会消费品零售总额增长9%。", "社会消费品零售总额", REVIEW).measure == GROWTH
+    assert one("进出口总额25亿元。", "进出口总额", REVIEW).measure == LEVEL
+
+
+def test_aliases_resolve_to_one_canonical_name():
+    assert canonical("GDP") == canonical("生产总值") == canonical("经济总量") == "地区生产总值"
+    assert canonical("规上工业增加值") == "规模以上工业增加值"
+    assert canonical("地方一般公共预算收入") == canonical("一般公共财政预算收入") == "一般公共预算收入"
+    assert canonical("城镇常住居民人均可支配收入") == "城镇居民人均可支配收入"
+    assert canonical("农村常住居民人均可支配收入") == "农村居民人均可支配收入"
+    assert canonical("不是指标") == ""
+    table = indicator_table()
+    assert table["城乡居民人均可支配收入"].parts == ("城镇居民人均可支配收入", "农村居民人均可支配收入")
+
+
+def test_longest_name_wins():
+    (row,) = facts("单位GDP能耗降低3.2%左右。", PLAN)
+    assert row.indicator == "单位地区生产总值能耗"
+    assert one("规上工业增加值增速11%。", "规模以上工业增加值", REVIEW).indicator_text == "规上工业增加值"
+
+
+def test_urban_and_rural_incomes_are_kept_apart():
+    rows = facts("城乡居民人均可支配收入分别增长5%、6.2%。", REVIEW)
+    assert {(f.indicator, f.value) for f in rows} == {
+        ("城镇居民人均可支配收入", "5"),
+        ("农村居民人均可支配收入", "6.2"),
+    }
+    rows = facts("城镇、农村居民人均可支配收入分别达到38650元、17820元。", REVIEW)
+    assert {(f.indicator, f.value, f.unit) for f in rows} == {
+        ("城镇居民人均可支配收入", "38650", "元"),
+        ("农村居民人均可支配收入", "17820", "元"),
+    }
+    # One figure for the joint name is not split over the parts.
+    (row,) = facts("城乡居民人均可支配收入增长7%。", REVIEW)
+    assert row.indicator == "城乡居民人均可支配收入"
+
+
+def test_fenbie_spreads_over_the_indicators_just_listed():
+    rows = facts("全年接待游客853.7万人次,旅游综合收入55.7亿元,分别增长31.8%、38.2%。", REVIEW)
+    got = {(f.indicator, f.value, f.growth) for f in rows}
+    assert got == {("接待游客", "853.7", 31.8), ("旅游综合收入", "55.7", 38.2)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("全年粮食总产量12.3万吨,比上年增长1.2%。", [("粮食总产量", "12.3", "万吨", 1.2)]),
+        (
+            "全县实现地区生产总值(GDP)256.8亿元,按可比价格计算,比上年增长6.5%。",
+            [("地区生产总值", "256.8", "亿元", 6.5)],
+        ),
+        ("一般公共预算收入完成12.5亿元,同比增长8.3%。", [("一般公共预算收入", "12.5", "亿元", 8.3)]),
+        ("常住人口城镇化率达到55.6%,提高1.1个百分点。", [("常住人口城镇化率", "55.6", "%", 1.1)]),
+        (
+            "第一产业增加值35.2亿元,增长3.8%;第二产业增加值101.5亿元,下降0.7%。",
+            [("第一产业增加值", "35.2", "亿元", 3.8), ("第二产业增加值", "101.5", "亿元", -0.7)],
+        ),
+        (
+            "全年接待游客1200万人次、实现旅游综合收入98亿元,同比分别增长15%和18%。",
+            [("接待游客", "1200", "万人次", 15.0), ("旅游综合收入", "98", "亿元", 18.0)],
+        ),
+    ],
+)
+def test_statistical_communique_sentences(text, expected):
+    rows = facts(text, REVIEW)
+    assert [(f.indicator, f.value, f.unit, f.growth) for f in rows] == expected
+
+
+def test_fenbie_that_does_not_fit_gives_no_row():
+    rows = facts("接待游客853.7万人次,分别增长31.8%、38.2%、12%。", REVIEW)
+    assert [(f.indicator, f.growth) for f in rows] == [("接待游客", None)]
+
+
+def test_context_alias_needs_its_context():
+    assert facts("村集体经济综合收入55.7亿元。", REVIEW) == []
+    assert one("全年接待游客100万人次,综合收入8亿元。", "旅游综合收入", REVIEW).value == "8"
+
+
+def test_a_figure_after_an_unknown_noun_gives_no_row():
+    rows = facts("税收收入8.4亿元,税负率83.6%,飞地税收1.7亿元。", REVIEW)
+    assert [(f.indicator, f.value) for f in rows] == [("税收收入", "8.4")]
+
+
+def test_units_must_fit_the_indicator():
+    # 110 is not a weight: 粮食总产量 is in 吨, and a money figure after it is something else.
+    assert facts("粮食总产量110亿元。", REVIEW) == []
+    assert one("粮食总产量12.5万吨。", "粮食总产量", REVIEW).unit == "万吨"
+    # A share after a money indicator is no level of it.
+    assert facts("固定资产投资占比40%。", REVIEW) == []
+
+
+def test_threshold_figures_are_not_values():
+    assert facts("力争村集体经济收入100万元以上5个,50万元以上的村10个。", PLAN) == []
+
+
+def test_increments_are_not_growth():
+    assert facts("一般公共预算收入增加3000万元。", REVIEW) == []
+
+
+def test_a_goal_with_no_number_gives_no_row():
+    rows = facts("预计全县地区生产总值增幅不低于全市平均水平,全社会固定资产投资增长8%。", REVIEW)
+    assert [(f.indicator, f.value) for f in rows] == [("固定资产投资", "8")]
+    assert facts("地区生产总值增速不低于全市平均水平。", PLAN) == []
+
+
+def test_new_counts_are_flows_not_stocks():
+    assert one("新培育规上工业企业3家。", "新增规模以上工业企业", REVIEW).value == "3"
+    row = one("新增“四上”企业24家,国家高新技术企业7家。", "新增高新技术企业", REVIEW)
+    assert row.quote.startswith("新增")
+    assert one("国家高新技术企业累计达到52家。", "高新技术企业", REVIEW).value == "52"
+
+
+# ---------------------------------------------------------------------------------------------
+# Growth sign, units and qualifiers
+
+
+def test_growth_is_signed():
+    assert one("单位地区生产总值能耗下降3.5%。", "单位地区生产总值能耗", REVIEW).growth == -3.5
+    assert one("粮食总产量减少2.1%。", "粮食总产量", REVIEW).growth == -2.1
+    assert one("单位GDP能耗降低3.2%左右。", "单位地区生产总值能耗", PLAN).growth == -3.2
+    assert one("一般公共预算收入同口径增长5%。", "一般公共预算收入", REVIEW).growth == 5.0
+
+
+def test_points_are_kept_apart_from_percent():
+    points = one("常住人口城镇化率提高1.2个百分点。", "常住人口城镇化率", REVIEW)
+    assert (points.growth, points.growth_unit, points.unit) == (1.2, "个百分点", "个百分点")
+    percent = one("常住人口城镇化率提高1.2%。", "常住人口城镇化率", REVIEW)
+    assert (percent.growth, percent.growth_unit) == (1.2, "%")
+
+
+def test_a_rate_raised_to_a_value_is_a_level():
+    row = one("常住人口城镇化率提高到60%。", "常住人口城镇化率", PLAN)
+    assert (row.measure, row.value, row.growth) == (LEVEL, "60", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier", "comparator"),
+    [
+        ("地区生产总值增长7%左右。", "左右", "~"),
+        ("新增市场主体3000家以上。", "以上", ">="),
+        ("实际到位资金不少于53亿元。", "不少于", ">="),
+        ("社会消费品零售总额增长不低于8%。", "不低于", ">="),
+        ("生产总值总量突破185亿元。", "突破", ">"),
+        ("居民消费价格涨幅控制在3%左右。", "控制在 左右", "~"),
+        ("城镇登记失业率控制在4.5%以内。", "控制在 以内", "<="),
+        ("规上工业增加值增长10%。", "", "="),
+    ],
+)
+def test_qualifiers_and_comparators(text, qualifier, comparator):
+    (row,) = facts(text, PLAN)
+    assert (row.qualifier, row.comparator) == (qualifier, comparator)
+
+
+def test_comparator_of():
+    assert comparator_of("力争 以上") == ">="
+    assert comparator_of("") == "="
+
+
+def test_full_width_figures_stay_verbatim():
+    (row,) = facts("地区生产总值增长８％。", PLAN)
+    assert (row.value, row.value_num, row.unit) == ("８", 8.0, "%")
+    assert row.value in row.quote
+
+
+def test_ratio():
+    (row,) = facts("到2027年,城乡居民人均可支配收入比达到2.1∶1左右。", "")
+    assert (row.indicator, row.value, row.unit, row.kind, row.year) == (
+        "城乡居民人均可支配收入比",
+        "2.1",
+        ":1",
+        TARGET,
+        2027,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Kind and year
+
+
+def test_kind_from_section_and_words():
+    assert one("固定资产投资增长12%。", "固定资产投资", PLAN).kind == TARGET
+    assert one("固定资产投资增长12%。", "固定资产投资", REVIEW).kind == ACTUAL
+    assert one("2024年经济社会发展的主要预期目标为:地区生产总值增长7%左右。", "地区生产总值").kind == TARGET
+    assert one("全年完成固定资产投资71.6亿元。", "固定资产投资").kind == ACTUAL
+
+
+def test_estimate_reaches_over_its_sentence():
+    rows = facts("预计完成地区生产总值170亿元,增长8%;规上工业总产值110亿元。进出口总额25亿元。", REVIEW)
+    assert [(f.indicator, f.kind) for f in rows] == [
+        ("地区生产总值", ESTIMATE),
+        ("规模以上工业总产值", ESTIMATE),
+        ("进出口总额", ACTUAL),
+    ]
+
+
+def test_stretch_target():
+    rows = facts("力争全年接待游客1100万人次,旅游综合收入69亿元。", PLAN)
+    assert {f.kind for f in rows} == {STRETCH}
+    # The nearest marker decides: 确保 after 力争 is a plain target.
+    assert one("力争新增农业加工厂5家,确保农业加工产值增长10%。", "农业加工产值", PLAN).kind == TARGET
+
+
+def test_in_a_review_secured_funds_are_outcomes():
+    assert one("争取各级转移支付资金16.2亿元。", "转移支付资金", REVIEW).kind == ACTUAL
+    assert one("力争全年到位各级财政转移资金16.5亿元。", "转移支付资金", PLAN).kind == STRETCH
+
+
+def test_year_from_sentence_section_or_document():
+    assert one("到2027年,全县地区生产总值达到100亿元。", "地区生产总值").year == 2027
+    assert one("固定资产投资增长12%。", "固定资产投资", PLAN).year == 2024  # from the heading
+    assert one("固定资产投资增长12%。", "固定资产投资", "（一）稳投资").year is None  # kind unknown
+    assert one("力争固定资产投资增长12%。", "固定资产投资", "（一）稳投资").year == 2024  # plan year
+    assert one("预计固定资产投资增长10%。", "固定资产投资", "（一）稳投资").year == 2023  # review year
+    # A comparison year is not the figure's year.
+    assert one("地区生产总值比2020年增长30%。", "地区生产总值", REVIEW).year == 2023
+
+
+def test_document_fields_are_carried():
+    row = one("进出口总额25亿元。", "进出口总额", REVIEW)
+    assert (row.place, row.adcode, row.doc, row.source, row.doc_hash, row.chunk_id, row.section, row.origin) == (
+        "示例县",
+        "999999000000",
+        "demo.txt",
+        "/tmp/demo.txt",
+        "h1",
+        "demo-0000",
+        REVIEW,
+        "rule",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The verbatim invariant
+
+
+def test_quote_offsets_and_spans_point_into_the_chunk():
+    text = "各位代表:\n预计完成地区生产总值170亿元,增长8%;\n城乡人均可支配收入分别增长6.2%、8.8%。"
+    for row in facts(text, REVIEW):
+        assert text[row.start : row.end] == row.quote
+        assert row.value in row.quote
+        assert text[row.spans[0][0] : row.spans[0][1]] == row.value
+
+
+def test_check_verbatim_refuses_a_value_not_in_its_quote():
+    (row,) = facts("进出口总额25亿元。", REVIEW)
+    check_verbatim(row)
+    with pytest.raises(AssertionError):
+        check_verbatim(dataclasses.replace(row, value="26"))
+    with pytest.raises(AssertionError):
+        check_verbatim(row, "另一段文字")
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+
+
+def _doc_facts(text: str, source: str, doc_hash: str) -> list[Fact]:
+    meta = {**META, "source": source, "doc_hash": doc_hash}
+    return extract_facts(text, PLAN, meta, f"{doc_hash}-0000")
+
+
+def test_put_query_and_indicators(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        rows = _doc_facts(
+            "规上工业增加值增长10%、固定资产投资增长12%,地区生产总值增长9%,总量突破185亿元。", "/a.txt", "h1"
+        )
+        assert ledger.put_document("/a.txt", "h1", rows) == 3
+        assert ledger.query() == rows
+        assert [f.value for f in ledger.query(indicator="GDP")] == ["185"]
+        assert [f.value for f in ledger.query(place="示例", year=2024, kind=TARGET)] == ["10", "12", "185"]
+        assert ledger.query(place="999999000000", kind=[ACTUAL]) == []
+        assert ledger.query(year=2023) == []
+        assert dict(ledger.indicators()) == {"规模以上工业增加值": 1, "固定资产投资": 1, "地区生产总值": 1}
+        assert ledger.documents()[0]["n_facts"] == 3
+
+
+def test_incremental_by_content_hash_and_no_duplicates_on_rerun(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    rows = _doc_facts("固定资产投资增长12%。", "/a.txt", "h1")
+    with Ledger(path) as ledger:
+        assert not ledger.is_current("/a.txt", "h1")
+        ledger.put_document("/a.txt", "h1", rows)
+        ledger.put_document("/a.txt", "h1", rows + rows)  # rerun, and a duplicate in the batch
+        assert ledger.is_current("/a.txt", "h1")
+        assert not ledger.is_current("/a.txt", "h2")
+        assert ledger.count() == 1
+    with Ledger(path) as ledger:  # reopened: the rows persisted
+        assert ledger.count() == 1
+        new = _doc_facts("固定资产投资增长15%,进出口总额增长12%。", "/a.txt", "h2")
+        ledger.put_document("/a.txt", "h2", new)
+        assert [f.value for f in ledger.query()] == ["15", "12"]
+        assert {f.doc_hash for f in ledger.query()} == {"h2"}
+
+
+def test_a_failed_write_leaves_the_old_rows(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        good = _doc_facts("固定资产投资增长12%。", "/a.txt", "h1")
+        ledger.put_document("/a.txt", "h1", good)
+        bad = dataclasses.replace(good[0], value="99")
+        with pytest.raises(AssertionError):
+            ledger.put_document("/a.txt", "h2", [*_doc_facts("进出口总额增长5%。", "/a.txt", "h2"), bad])
+        assert ledger.query() == good
+        assert ledger.is_current("/a.txt", "h1")
+
+
+def test_remove_and_prune(tmp_path):
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        for name in ("a", "b", "c"):
+            ledger.put_document(f"/{name}.txt", name, _doc_facts("固定资产投资增长12%。", f"/{name}.txt", name))
+        assert ledger.remove("/a.txt") == 1
+        assert ledger.prune(["/b.txt"]) == ["/c.txt"]
+        assert ledger.sources() == ["/b.txt"]
+        assert ledger.count() == 1
+        # A document with no figures is still recorded, so it is not re-extracted.
+        ledger.put_document("/empty.txt", "e", [])
+        assert ledger.is_current("/empty.txt", "e")
+
+
+def test_wal_mode_and_schema(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    Ledger(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"documents", "facts"} <= tables
+    conn.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The seeds
+
+
+@cache
+def _seed_chunks(max_chars: int, overlap: int):
+    from rag.chunking import chunk_document
+    from rag.ingest import load_document
+
+    out = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = load_document(path)
+        out.append((doc, chunk_document(doc.text, doc.content_hash[:12], max_chars, overlap)))
+    return out
+
+
+@pytest.mark.parametrize(("max_chars", "overlap"), [(1200, 150), (360, 60)])
+def test_every_seed_fact_stands_verbatim_in_its_chunk(max_chars, overlap):
+    n = 0
+    for doc, chunks in _seed_chunks(max_chars, overlap):
+        meta = {**doc.meta.to_dict(), "file": doc.name, "source": str(doc.path), "doc_hash": doc.content_hash}
+        for chunk in chunks:
+            for fact in extract_facts(chunk.text, chunk.heading, meta, chunk.id):
+                n += 1
+                assert chunk.text[fact.start : fact.end] == fact.quote
+                assert fact.value in fact.quote
+                for start, end in fact.spans:
+                    assert fact.start <= start < end <= fact.end
+                assert chunk.text[fact.spans[0][0] : fact.spans[0][1]] == fact.value
+                assert fact.kind in ("", TARGET, STRETCH, ESTIMATE, ACTUAL)
+                assert fact.adcode == doc.meta.adcode
+    assert n >= 60
+
+
+def test_seed_brief_facts_are_in_the_ledger():
+    """Every numeric fact of seeds/eval/brief_facts.json is a row of the right place, indicator and kind."""
+    gold = json.loads((SEEDS / "eval" / "brief_facts.json").read_text("utf-8"))
+    outcome = {ACTUAL, ESTIMATE}
+    missing = []
+    for doc, chunks in _seed_chunks(1200, 150):
+        rows = facts_for_document(doc, chunks)
+        for item in gold[doc.name]["facts"]:
+            if item["kind"] not in (TARGET, ACTUAL):
+                continue
+            names = {canonical(n) or n for n in item["names"]}
+            for value in item["values"]:
+                ok = any(
+                    f.indicator in names
+                    and ((f.kind in outcome) if item["kind"] == ACTUAL else (f.kind in (TARGET, STRETCH)))
+                    and value
+                    in {
+                        f.value + f.unit,
+                        f"{f.growth:g}{f.growth_unit}" if f.growth is not None else "",
+                        f.value if f.unit == ":1" else "",
+                    }
+                    for f in rows
+                )
+                if not ok:
+                    missing.append((doc.name, item["names"][0], value))
+    assert missing == []
+
+
+def test_seed_rows_are_not_repeated_across_overlapping_chunks():
+    for doc, chunks in _seed_chunks(360, 60):
+        rows = facts_for_document(doc, chunks)
+        keys = [(f.indicator, f.value, f.unit, f.growth, f.kind, f.year) for f in rows]
+        quotes = {}
+        for key, f in zip(keys, rows):
+            quotes.setdefault(key, []).append(f.quote)
+        for qs in quotes.values():
+            assert not any(a != b and a in b for a in qs for b in qs), qs
