@@ -178,7 +178,9 @@ def evaluate(
     settings = load_settings(model)
     engine = make_engine(settings)
     try:
-        records = render.run_eval(console, items, lambda run: run_eval(items, engine.ask, k=k, on_item=run))
+        # With --json, stdout carries only the JSON: progress goes to stderr.
+        records = render.run_eval(err if as_json else console, items,
+                                  lambda run: run_eval(items, engine.ask, k=k, on_item=run))
     finally:
         engine.close()
     if output:
@@ -196,6 +198,9 @@ def evaluate(
 from cli import briefs as _briefs  # noqa: E402
 
 _briefs.register(app)
+from cli import ledger as _ledger  # noqa: E402
+
+_ledger.register(app)
 
 
 def main() -> None:

@@ -54,7 +54,8 @@ def index_summary(console: Console, report, settings) -> None:
     counts = Counter(f.status for f in report.files)
     line = ", ".join(f"{n} {s}" for s, n in counts.items())
     rate = f", {report.embedded / report.seconds:.1f} chunks/s" if report.embedded else ""
-    console.print(f"{line}; {report.embedded} chunks embedded in {report.seconds:.1f} s{rate}")
+    facts = f"; {report.facts} figures in the ledger" if report.facts else ""
+    console.print(f"{line}; {report.embedded} chunks embedded in {report.seconds:.1f} s{rate}{facts}")
     if report.pruned:
         console.print(f"pruned {len(report.pruned)} missing file(s): " + ", ".join(report.pruned))
 

@@ -1,6 +1,8 @@
 """Answer a question in named stages, each its own function with its own tests:
 
 scope     what the question asks and which indexed places it names (``rag.question``, routing);
+ledger    a quantity question whose place, year, kind and indicator match ledger rows is answered
+          from the rows, arithmetic and comparisons in code (``rag.ledger_answer``); else:
 retrieve  hybrid top-k chunks within that scope (``rag.retrieval``);
 select    the evidence sentences, labelled, as numbered passages (``rag.evidence``);
 gate      refuse in code when the evidence lacks the question's key terms or year;
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from rag.evidence import Passage, evidence_text, gate, select_passages
+from rag.ledger_answer import answer_from_ledger
 from rag.llm import ChatClient
 from rag.prompts import CANNOT_ANSWER, render
 from rag.question import Question, read_question
@@ -27,7 +30,7 @@ from rag.settings import Settings
 from rag.store import StoredChunk
 from rag.verify import verify
 
-STAGES = ("scope", "retrieve", "select", "gate", "generate", "verify")
+STAGES = ("scope", "ledger", "retrieve", "select", "gate", "generate", "verify")
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Answer:
     dropped: list[str] = field(default_factory=list)  # answer sentences removed for unsupported numbers
     reason: str = ""  # why the tool refused, when it did
     stage: str = ""  # the stage that refused: scope, retrieve, gate or verify
+    answered_from: str = ""  # "ledger" (rows, computed in code) or "retrieval" (passages and the model)
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -67,6 +71,7 @@ class Answer:
             "refused": self.refused,
             "reason": self.reason,
             "stage": self.stage,
+            "answered_from": self.answered_from,
             "scope": self.scope,
             "citations": [asdict(c) for c in self.citations],
             "retrieved": [
@@ -165,6 +170,13 @@ def answer_question(
 
     if absent := unknown_place_refusal(routing, retriever):
         return refuse("scope", *absent)
+    ledger = retriever.store.ledger if settings.retrieval.ledger_answers else None
+    if ledger is not None and (rows := answer_from_ledger(parsed, ledger, settings.retrieval.min_coverage)):
+        result.answer, result.refused, result.answered_from = rows.text, False, "ledger"
+        result.citations = [Citation(n, f.chunk_id, f.doc, f.place, f.section, f.quote)
+                            for n, f in enumerate(rows.facts, 1)]
+        timings["total"] = time.perf_counter() - t0
+        return result
     found = retriever.retrieve(question, k=k, counties=routing.scope or None)
     timings["retrieve"] = time.perf_counter() - t0
     result.retrieved = found.hits
@@ -180,8 +192,7 @@ def answer_question(
     result.dropped = checked.dropped
     if checked.reason:
         return refuse("verify", checked.reason)
-    result.answer = checked.text
-    result.refused = False
+    result.answer, result.refused, result.answered_from = checked.text, False, "retrieval"
     result.citations = [
         Citation(p.n, p.chunk.id, p.chunk.file, p.chunk.county, p.chunk.heading, p.text, p.derived)
         for p in checked.cited

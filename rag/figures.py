@@ -77,6 +77,11 @@ def figures_in(text: str) -> list[Figure]:
     return [found[k] for k in sorted(found)]
 
 
+def unit_family(unit: str) -> str:
+    """The family of a unit as written (亿元 -> money, 万吨 -> weight); '' when unknown."""
+    return _UNIT_FAMILY.get(unicodedata.normalize("NFKC", unit), "")
+
+
 def family_of(value: str, text: str) -> set[str]:
     """The unit families ``text`` writes ``value`` with ('' for a bare number)."""
     return {f.family for f in figures_in(text) if f.value == value}

@@ -11,6 +11,7 @@ from rag.chunking import chunk_document
 from rag.embeddings import Embedder
 from rag.errors import InputError
 from rag.ingest import Document, iter_report_files, load_document
+from rag.ledger import document_row, facts_for_document
 from rag.store import ChunkStore
 
 
@@ -33,6 +34,7 @@ class IndexReport:
     files: list[FileResult] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     embedded: int = 0
+    facts: int = 0  # ledger rows written
     seconds: float = 0.0
 
     @property
@@ -87,6 +89,9 @@ def index_paths(
                 doc.text, doc.content_hash[:12], settings.chunking.max_chars, settings.chunking.overlap_chars
             )
             if store.is_current(source, doc.content_hash, len(chunks)):
+                if not store.ledger.is_current(source, doc.content_hash):  # an index built before the ledger
+                    report.facts += store.ledger.put_document(source, doc.content_hash,
+                                                              facts_for_document(doc, chunks, source), **document_row(doc))
                 report.files.append(FileResult(path.name, "unchanged", len(chunks), county=doc.meta.county))
                 on_event("done", {"file": path.name, "chunks": len(chunks), "status": "unchanged"})
                 continue
@@ -109,6 +114,8 @@ def index_paths(
                 vectors=vectors,
                 doc_meta=doc.meta.to_dict(),
             )
+            # After the chunks: a ledger row always has its chunk in the store.
+            report.facts += store.ledger.put_document(source, doc.content_hash, facts_for_document(doc, chunks, source), **document_row(doc))
             report.files.append(FileResult(path.name, "indexed", len(chunks), removed, county=doc.meta.county))
             on_event("done", {"file": path.name, "chunks": len(chunks), "status": "indexed"})
         except InputError as exc:

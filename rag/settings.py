@@ -66,6 +66,10 @@ class RetrievalSettings(BaseModel):
     min_coverage: float = Field(
         0.4, description="Share of the question's key terms the evidence must contain, else refuse (tuned on seeds/eval)."
     )
+    ledger_answers: bool = Field(
+        True, description="Answer quantity questions from ledger rows (computed in code) when place, year, kind and "
+        "indicator match; false always retrieves and asks the model."
+    )
 
 
 class LLMSettings(BaseModel):

@@ -79,6 +79,20 @@ class ChunkStore:
         self.manifest = Manifest(settings.store.path / f"{self.name}.manifest.json" if local else None)
         self._client = None
         self._collection = None
+        self._ledger = None
+
+    @property
+    def ledger(self):
+        """The SQLite ledger of figures beside the collection (``rag.ledger``), opened on first use.
+
+        It lives on local disk under ``store.path`` even when the chunks are on a Chroma server:
+        it is derived from the same documents and rebuilt from them by ``index``.
+        """
+        if self._ledger is None:
+            from rag.ledger import Ledger
+
+            self._ledger = Ledger(self.settings.store.path / f"{self.name}.ledger.sqlite")
+        return self._ledger
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -179,6 +193,8 @@ class ChunkStore:
             col.delete(where={"source": source})
             self.manifest.docs.pop(source, None)
         self.manifest.save()
+        kept = {m["source"] for m in got["metadatas"]} - gone
+        self.ledger.prune(kept)
         return sorted(gone)
 
     # -- reading ------------------------------------------------------------------------------

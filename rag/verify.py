@@ -3,7 +3,8 @@
 A claim is one sentence of the answer with the passages it cites and the figures it states.
 A figure stands only if a cited-or-not passage states the same number in a clause of the
 year, kind and unit family asked (110万吨 is not 110亿元; a 2024 target is not the 2023
-outcome); a claim with a figure nothing states is dropped. Then the answer as a whole must
+outcome), and, where the claim names an indicator, a clause the ledger's rules do not bind to
+another indicator; a claim with a figure nothing states is dropped. Then the answer as a whole must
 answer: a quantity question needs a figure, of the family asked; an answer must say something
 the question did not. Finally code settles what code can: the verdict of 哪个更高 from the
 figures, and a bare 是/否 gets its basis quoted.
@@ -12,10 +13,12 @@ figures, and a bare 是/否 gets its basis quoted.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from rag.evidence import Passage, evidence_units
 from rag.figures import Figure, clause_kind, family_of, figures_in, kind_matches
+from rag.ledger import extract_facts, indicators_in
 from rag.prompts import CANNOT_ANSWER
 from rag.question import Question, read_question
 from rag.text import CITATION, normalize, numbers, split_sentences, strip_markup, subject_years, years
@@ -29,6 +32,7 @@ class Claim:
     bare: str  # without citation and list markers: what it asserts
     cited: list[int]  # passage numbers it cites
     figures: list[Figure]  # the figures it states that the question does not
+    indicators: frozenset[str] = frozenset()  # ledger indicators it names (地区生产总值, …)
 
 
 @dataclass
@@ -54,12 +58,31 @@ def parse_claims(text: str, question: Question) -> list[Claim]:
             continue
         bare = strip_markup(sentence)  # list markers ("1. …", "2、…") are layout, not claims
         figures = [f for f in figures_in(bare) if f.value not in question.numbers]
-        claims.append(Claim(sentence, bare, cited_numbers(sentence), figures))
+        named = frozenset(i.name for i in indicators_in(bare))
+        claims.append(Claim(sentence, bare, cited_numbers(sentence), figures, named))
     return claims
 
 
-def states(passage: Passage, figure: Figure, question: Question) -> bool:
-    """``passage`` states ``figure`` in a clause of the year, kind and unit family asked."""
+def bound_to(figure: Figure, clause: str, heading: str = "") -> set[str]:
+    """The indicators the ledger's rules bind ``figure``'s value to in ``clause`` (empty: none known)."""
+    found = set()
+    for fact in extract_facts(clause, heading, {}, ""):
+        growth = f"{abs(fact.growth):g}" if fact.growth is not None else None
+        if figure.value in (fact.value, growth) or f"{_num(figure.value):g}" in (fact.value, growth):
+            found.add(fact.indicator)
+    return found
+
+
+def _num(value: str) -> float:
+    return float(unicodedata.normalize("NFKC", value))
+
+
+def states(passage: Passage, figure: Figure, question: Question, indicators: frozenset[str] = frozenset()) -> bool:
+    """``passage`` states ``figure`` in a clause of the year, kind and unit family asked.
+
+    When the claim names indicators, a clause whose rules bind the figure to another known
+    indicator does not count: 固定资产投资增长8% is no support for 地区生产总值增长8%.
+    """
     for unit in split_sentences(passage.text):
         if figure.value not in numbers(unit):
             continue
@@ -72,6 +95,8 @@ def states(passage: Passage, figure: Figure, question: Question) -> bool:
         if figure.family and written and figure.family not in written:
             continue
         if not kind_matches(question.kind, clause_kind(unit, passage.chunk.heading)):
+            continue
+        if indicators and (bound := bound_to(figure, unit, passage.chunk.heading)) and not bound & indicators:
             continue
         return True
     return False
@@ -89,7 +114,7 @@ def check_claims(claims: list[Claim], passages: list[Passage], question: Questio
         claimed = [n for n in claim.cited if n in by_n]
         supported = True
         for figure in claim.figures:
-            holders = [p.n for p in passages if states(p, figure, question)]
+            holders = [p.n for p in passages if states(p, figure, question, claim.indicators)]
             if not holders:
                 supported = False
                 break

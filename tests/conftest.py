@@ -36,6 +36,9 @@ def settings(tmp_path, monkeypatch):
     s.store.path = tmp_path / "index"
     s.cache_dir = tmp_path / "cache"
     s.embedding.model = "hash-embedder"
+    # Most fast tests exercise retrieval and the (fake) model; the ledger path opts in
+    # (tests/test_ledger_answer.py), so a queued model reply is never silently skipped.
+    s.retrieval.ledger_answers = False
     return s
 
 

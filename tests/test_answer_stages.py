@@ -135,7 +135,7 @@ def test_verify_keeps_supported_claims_and_cites_what_holds_their_figures():
 
 def test_stages_are_named_and_a_refusal_says_which(indexed, fake_llm):
     indexed.settings.retrieval.dense_weight = 0.0
-    assert STAGES == ("scope", "retrieve", "select", "gate", "generate", "verify")
+    assert STAGES == ("scope", "ledger", "retrieve", "select", "gate", "generate", "verify")
     assert indexed.ask("北川县2023年地区生产总值是多少").stage == "scope"
     assert indexed.ask("兴山县2023年城镇登记失业率是多少").stage == "gate"
     fake_llm.queue("地区生产总值是888亿元[1]。")
@@ -143,3 +143,16 @@ def test_stages_are_named_and_a_refusal_says_which(indexed, fake_llm):
     assert refused.stage == "verify" and refused.to_dict()["stage"] == "verify"
     fake_llm.queue("预计完成地区生产总值170亿元[1]。")
     assert indexed.ask("兴山县2023年地区生产总值是多少").stage == ""
+
+
+def test_a_figure_bound_to_another_indicator_does_not_support_a_claim():
+    from rag.verify import check_answer
+
+    passages = [_passage(1, "2022年全社会固定资产投资增长8%,地区生产总值增幅不低于全市平均水平。", heading="一、2022年工作回顾")]
+    q = "通江县2022年地区生产总值增长多少"
+    text, _, dropped = check_answer("地区生产总值增长8%[1]。", passages, q)
+    assert text == "" and dropped == ["地区生产总值增长8%。"]
+    text, _, dropped = check_answer("固定资产投资增长8%[1]。", passages, "通江县2022年固定资产投资增长多少")
+    assert text and not dropped
+    # A claim that names no indicator is checked on number, year, kind and unit alone.
+    assert check_answer("增长8%[1]。", passages, "通江县2022年固定资产投资增长多少")[0]

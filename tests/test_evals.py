@@ -128,3 +128,13 @@ def test_list_markers_and_decimals_in_citation_support():
 def test_inline_list_markers_are_not_numbers():
     cited = ["经济社会主要预期目标是:生产总值增长9%,总量突破185亿元;"]
     assert citation_supported("1. 增长目标是9%。2. 总量要达到185亿元。", cited)
+
+
+def test_eval_json_prints_only_json_on_stdout(cli_runner, indexed, fake_llm):
+    from tests.test_cli import engine_with
+
+    fake_llm.queue("文档中未提及。")
+    run = cli_runner(lambda settings: engine_with(settings, indexed))
+    code, out, err = run("eval", "--questions", str(SEEDS / "eval" / "qa.jsonl"), "--limit", "1", "--json")
+    assert code == 0, err
+    assert json.loads(out)["overall"]["n"] == 1  # the progress bar went to stderr

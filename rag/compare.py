@@ -1,0 +1,206 @@
+"""Corpus-level figures computed in code from the ledger: a place × year matrix, and targets
+tracked against outcomes.
+
+Nothing here calls a model. Every cell and every verdict carries the ledger rows it rests on,
+so each shown figure has its quote.
+
+**Tolerance rule for ``track``** (how a target's qualifier is read):
+
+- no qualifier, 以上, 不低于, 突破, 确保 (``>=``/``>``/``=``): met when the outcome is at least the
+  target;
+- 左右 (``~``): met when the outcome is at least the target minus a tolerance: 0.5 percentage
+  points for a rate, 1% of the target for a level;
+- 以内, 以下, 不超过, 控制在 (``<=``/``<``): met when the outcome is at most the target;
+- a reduction target (降低3%, a negative growth) reverses the first two: met when the outcome
+  falls at least as far (``<= target``, plus the tolerance for 左右).
+
+An outcome that is an estimate (预计) still decides, and is marked as one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rag.figures import ACTUAL, ESTIMATE, STRETCH, TARGET
+from rag.ledger import GROWTH, LEVEL, LEVEL_GROWTH, Fact, comparator_of
+
+MISSING = "未提及"
+KIND_GROUPS = {"actual": (ACTUAL, ESTIMATE), "target": (TARGET, STRETCH)}
+# Scale to one unit per family, so 亿元 and 万元 levels compare and chart together.
+_SCALE = {"万亿元": (1e4, "亿元"), "亿元": (1.0, "亿元"), "万元": (1e-4, "亿元"), "元": (1e-8, "亿元"),
+          "万吨": (1.0, "万吨"), "吨": (1e-4, "万吨"), "万人": (1.0, "万人"), "人": (1e-4, "万人"),
+          "万人次": (1.0, "万人次"), "人次": (1e-4, "万人次"), "万亩": (1.0, "万亩"), "亩": (1e-4, "万亩")}
+RATE_TOLERANCE = 0.5  # percentage points, for 左右 on a rate
+LEVEL_TOLERANCE = 0.01  # share of the target, for 左右 on a level
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One figure of a fact as a comparable number: a level or a growth rate."""
+
+    fact: Fact
+    measure: str  # level or growth
+    number: float  # in ``unit``; levels scaled to one unit per family
+    unit: str
+    shown: str  # as the report writes it (170亿元, 增长8%, 下降3%)
+
+    @property
+    def comparator(self) -> str:
+        """The qualifier's comparison for this figure (>=, ~, <=, …; '=' when unqualified)."""
+        if self.measure == GROWTH and self.fact.measure == LEVEL_GROWTH:
+            return comparator_of(self.fact.growth_qualifier)  # the row's comparator is its level's
+        return self.fact.comparator or "="
+
+
+def reading(fact: Fact, measure: str) -> Reading | None:
+    """The fact's level (``measure='level'``) or growth (``'growth'``); None when it has none."""
+    if measure == GROWTH:
+        if fact.growth is None:
+            return None
+        word = "下降" if fact.growth < 0 else "增长"
+        shown = f"{word}{_plain(abs(fact.growth))}{fact.growth_unit}"
+        return Reading(fact, GROWTH, fact.growth, fact.growth_unit, shown)
+    if fact.measure not in (LEVEL, LEVEL_GROWTH):
+        return None
+    scale, unit = _SCALE.get(fact.unit, (1.0, fact.unit))
+    return Reading(fact, LEVEL, fact.value_num * scale, unit, f"{fact.value}{fact.unit}")
+
+
+def _plain(x: float) -> str:
+    return f"{x:g}"
+
+
+@dataclass
+class Cell:
+    """One place and year: the reading shown, and every reading that disagrees with it."""
+
+    chosen: Reading | None = None
+    conflicts: list[Reading] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The cell as shown: the figure (with a conflict mark) or 未提及."""
+        if self.chosen is None:
+            return MISSING
+        return self.chosen.shown + ("（有不同数字）" if self.conflicts else "")
+
+
+@dataclass
+class Matrix:
+    """``compare``'s result: rows are places, columns years."""
+
+    indicator: str
+    kind: str
+    measure: str
+    places: list[str]
+    years: list[int]
+    cells: dict[tuple[str, int], Cell]
+
+    def cell(self, place: str, year: int) -> Cell:
+        """The cell for (place, year); an empty one when the reports are silent."""
+        return self.cells.get((place, year), Cell())
+
+    def citations(self) -> list[Reading]:
+        """Every reading shown, in table order: the footnotes."""
+        return [c.chosen for p in self.places for y in self.years if (c := self.cell(p, y)).chosen]
+
+
+def _prefer(r: Reading) -> tuple:
+    # An actual beats an estimate (a later report's final figure); then document order.
+    return (r.fact.kind != ACTUAL, r.fact.source, r.fact.chunk_id, r.fact.start)
+
+
+def compare(facts: Iterable[Fact], indicator: str, *, places: Iterable[str] = (), years: Iterable[int] = (),
+            kind: str = "actual", measure: str | None = None) -> Matrix:
+    """The place × year matrix of ``indicator`` from ``facts`` (already filtered to it or not).
+
+    ``places`` lists every place to show (those without a figure get 未提及); ``measure`` is
+    ``level`` or ``growth``, by default level when any fact gives one.
+    """
+    kinds = KIND_GROUPS[kind]
+    rows = [f for f in facts if f.indicator == indicator and f.kind in kinds and f.year]
+    if measure is None:
+        measure = LEVEL if any(reading(f, LEVEL) for f in rows) else GROWTH
+    readings = [r for f in rows if (r := reading(f, measure))]
+    by_cell: dict[tuple[str, int], list[Reading]] = {}
+    for r in readings:
+        by_cell.setdefault((r.fact.place, r.fact.year), []).append(r)
+    cells = {}
+    for key, group in by_cell.items():
+        group.sort(key=_prefer)
+        chosen = group[0]
+        conflicts = [r for r in group[1:] if abs(r.number - chosen.number) > 1e-9 and r.unit == chosen.unit
+                     and r.fact.kind == chosen.fact.kind]
+        cells[key] = Cell(chosen, conflicts)
+    all_places = list(dict.fromkeys([*places, *sorted({p for p, _ in by_cell})]))
+    all_years = sorted(set(years) or {y for _, y in by_cell})
+    return Matrix(indicator, kind, measure, all_places, all_years, cells)
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets against outcomes
+
+MET, MISSED, NOT_REPORTED = "met", "missed", "not reported"
+VERDICT_ZH = {MET: "完成", MISSED: "未完成", NOT_REPORTED: "未报告"}
+
+
+@dataclass
+class Tracked:
+    """One target and what the next report says happened."""
+
+    target: Reading
+    outcome: Reading | None
+    status: str
+    rule: str  # the comparison applied, e.g. "≥ 8 − 0.5"
+
+    @property
+    def indicator(self) -> str:
+        return self.target.fact.indicator
+
+    @property
+    def year(self) -> int:
+        return self.target.fact.year
+
+
+def judge(target: Reading, outcome: Reading) -> tuple[str, str]:
+    """(met|missed, the rule applied) under the tolerance rule in the module docstring."""
+    comparator = target.comparator
+    rate = target.measure == GROWTH or target.unit in ("%", "个百分点")
+    tolerance = (RATE_TOLERANCE if rate else abs(target.number) * LEVEL_TOLERANCE) if comparator == "~" else 0.0
+    goal, got = target.number, outcome.number
+    if comparator in ("<=", "<"):
+        return (MET if got <= goal + tolerance else MISSED), f"≤ {_plain(goal)}"
+    if goal < 0 and rate:  # a reduction target: falling further is meeting it
+        return (MET if got <= goal + tolerance + 1e-9 else MISSED), f"≤ {_plain(goal)}" + (
+            f" + {_plain(tolerance)}" if tolerance else "")
+    bound = goal - tolerance
+    return (MET if got >= bound - 1e-9 else MISSED), f"≥ {_plain(goal)}" + (f" − {_plain(tolerance)}" if tolerance else "")
+
+
+def track(facts: Iterable[Fact], place: str) -> list[Tracked]:
+    """Each target a report of ``place`` sets for year N, joined to the outcome reported for N.
+
+    Targets and outcomes are joined on (indicator, year, measure): a growth target with a
+    growth outcome, a level target with a level outcome. The outcome must come from another
+    document (the next year's report or that year's 统计公报), never the plan itself.
+    """
+    rows = [f for f in facts if f.place == place and f.year]
+    targets = [f for f in rows if f.kind in KIND_GROUPS["target"]]
+    outcomes = [f for f in rows if f.kind in KIND_GROUPS["actual"]]
+    tracked, seen = [], set()
+    for t in sorted(targets, key=lambda f: (f.year, f.indicator, f.source, f.start)):
+        for measure in (GROWTH, LEVEL):
+            goal = reading(t, measure)
+            if goal is None or (t.indicator, t.year, measure) in seen:
+                continue
+            seen.add((t.indicator, t.year, measure))
+            candidates = sorted((r for f in outcomes if f.indicator == t.indicator and f.year == t.year
+                                 and f.source != t.source and (r := reading(f, measure)) and r.unit == goal.unit),
+                                key=_prefer)
+            if not candidates:
+                tracked.append(Tracked(goal, None, NOT_REPORTED, ""))
+                continue
+            status, rule = judge(goal, candidates[0])
+            tracked.append(Tracked(goal, candidates[0], status, rule))
+    return tracked

@@ -1,0 +1,182 @@
+"""Number answers made from ledger rows, with arithmetic and comparisons done in code.
+
+A quantity question (多少, 哪个更高, 相差多少, 哪个县最高) whose place, year, kind and indicator
+match ledger rows is answered from those rows: each figure is the row's own value, each citation
+the row's quote. Differences, rankings and "which is higher" are computed here; no model runs.
+
+When any place asked about has no matching row, or the question asks something the rows do not
+pin down (a year among several, a qualifier the quote lacks), this returns None and the answer
+falls back to retrieval and the model, checked as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.compare import KIND_GROUPS, Reading, reading
+from rag.evidence import content_terms, term_coverage
+from rag.figures import TARGET, asked_families, unit_family
+from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in
+from rag.question import Question
+
+SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)")
+DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:了)?多少")
+_MORE = {"高", "快", "大", "多"}
+_RATES = {"percent", "points", "permille"}
+KIND_WORD = {"target": "预期目标", "stretch": "力争", "estimate": "预计", "actual": ""}
+
+
+@dataclass
+class FromLedger:
+    """An answer built from rows: its text cites ``facts`` as [1], [2], … in order."""
+
+    text: str
+    facts: list[Fact]
+
+
+def _measure(question: str) -> str | None:
+    """growth for a rate question, level for an amount question, None when it cannot be told."""
+    families = asked_families(question)
+    if not families:
+        return None
+    return GROWTH if families <= _RATES else LEVEL
+
+
+def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
+    """The kinds that answer: those asked, or outcomes when the rows have any, else targets."""
+    if asked == TARGET:
+        return KIND_GROUPS["target"]
+    if asked is not None or any(f.kind in KIND_GROUPS["actual"] for f in rows):
+        return KIND_GROUPS["actual"]
+    return KIND_GROUPS["target"]
+
+
+def _readings(ledger: Ledger, question: Question, place: str | None, indicator: Indicator,
+              measure: str) -> list[Reading]:
+    """The readings of ``indicator`` for ``place`` (None: every place) of the year and kind asked."""
+    rows = [f for f in ledger.query(place=place, indicator=indicator.name) if f.year]
+    if question.years:
+        rows = [f for f in rows if f.year in question.years]
+    kinds = _kind_group(rows, question.kind)
+    found = [r for f in rows if f.kind in kinds and (r := reading(f, measure))]
+    wanted = (question.families or frozenset()) - _RATES
+    if measure == LEVEL and wanted:
+        # 多少万吨 is not answered by an amount in 亿元, whatever the indicator's name.
+        found = [r for r in found if unit_family(r.fact.unit) in wanted]
+    if not question.years and len({r.fact.year for r in found}) > 1 and place is not None:
+        return []  # several years and none asked: not for code to choose
+    return found
+
+
+def _covers(question: Question, readings: list[Reading], indicators: list[Indicator], min_coverage: float) -> bool:
+    """The question's words other than its place, year and indicator stand in the quotes.
+
+    The gate of the retrieval path, applied to rows: 规上工业增加值占比 is not answered by a row
+    of 规上工业增加值 whose quote says nothing of 占比.
+    """
+    text = question.text
+    for ind in indicators:
+        text = text.replace(ind.name, " ")
+    for r in readings:
+        text = text.replace(r.fact.indicator_text, " ")
+    terms = [t for t in content_terms(text, question.places) if not SUPERLATIVE.fullmatch(t)]
+    terms = [t for t in terms if not re.fullmatch(r"增长|增速|增幅|目标|预期|更[高低快慢大小多少]|哪个|相差|差距|县|市|区", t)]
+    evidence = " ".join(r.fact.section + " " + r.fact.quote for r in readings)
+    return term_coverage(terms, evidence) >= min_coverage
+
+
+def _phrase(r: Reading, n: int, with_place: bool = True) -> str:
+    f = r.fact
+    shown = r.shown
+    if r.measure == LEVEL and f.growth is not None:
+        shown += f"，{'下降' if f.growth < 0 else '增长'}{abs(f.growth):g}{f.growth_unit}"
+    qualifier = "".join(w for w in (f.growth_qualifier if r.measure == GROWTH and f.growth_qualifier else f.qualifier).split()
+                        if w in ("左右", "以上", "以内", "以下"))
+    where = f"{f.place}{f.year}年" if with_place else f"{f.year}年"
+    return f"{where}{f.indicator}{KIND_WORD.get(f.kind, '')}{shown}{qualifier}[{n}]"
+
+
+def _one_each(readings: list[Reading]) -> tuple[Reading, list[Reading]]:
+    """The first reading, and those that state another number for the same thing."""
+    first = readings[0]
+    return first, [r for r in readings[1:] if abs(r.number - first.number) > 1e-9 and r.unit == first.unit]
+
+
+def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) -> FromLedger | None:
+    """The answer from ledger rows, or None to fall back to retrieval."""
+    superlative = SUPERLATIVE.search(question.text)
+    if not (question.is_quantity or question.compare or superlative) or question.is_list or question.is_yes_no:
+        return None
+    indicators = indicators_in(question.text)
+    measure = _measure(question.text)
+    if not indicators or measure is None:
+        return None
+    if superlative and not question.places:
+        return _ranking(question, ledger, indicators, measure, superlative.group(1), min_coverage)
+    if not question.places:
+        return None
+    facts: list[Fact] = []
+    sentences: list[str] = []
+    chosen: dict[tuple[str, str], Reading] = {}
+    for place in question.places:
+        for ind in indicators:
+            found = _readings(ledger, question, place, ind, measure)
+            if not found or not _covers(question, found, indicators, min_coverage):
+                return None
+            first, conflicts = _one_each(found)
+            chosen[(place, ind.name)] = first
+            facts.append(first.fact)
+            text = _phrase(first, len(facts))
+            for other in conflicts:
+                facts.append(other.fact)
+                text += f"；另一处为{other.shown}[{len(facts)}]，两处数字不一致"
+            sentences.append(text + "。")
+    verdict = _verdict(question, chosen, indicators)
+    return FromLedger("".join(sentences) + verdict, facts)
+
+
+def _verdict(question: Question, chosen: dict[tuple[str, str], Reading], indicators: list[Indicator]) -> str:
+    """Which of two places is ahead, and by how much, computed from the chosen readings."""
+    if len(question.places) != 2 or len(indicators) != 1:
+        return ""
+    a, b = (chosen[(p, indicators[0].name)] for p in question.places)
+    if a.unit != b.unit:
+        return ""
+    diff = abs(a.number - b.number)
+    unit = "个百分点" if a.unit == "%" else a.unit
+    if question.compare:
+        if a.number == b.number:
+            return "两者相同。"
+        ahead = a if (a.number > b.number) == (question.compare in _MORE) else b
+        behind = b if ahead is a else a
+        return f"{ahead.fact.place}更{question.compare}，{'高' if ahead.number > behind.number else '低'}出{diff:g}{unit}。"
+    if DIFFERENCE.search(question.text):
+        high, low = (a, b) if a.number >= b.number else (b, a)
+        return f"{high.fact.place}比{low.fact.place}高{diff:g}{unit}。"
+    return ""
+
+
+def _ranking(question: Question, ledger: Ledger, indicators: list[Indicator], measure: str, direction: str,
+             min_coverage: float) -> FromLedger | None:
+    """哪个县…最高: every place's reading of one indicator, ranked."""
+    if len(indicators) != 1:
+        return None
+    found = _readings(ledger, question, None, indicators[0], measure)
+    if not question.years and len({r.fact.year for r in found}) > 1:
+        return None  # places of different years are not ranked against each other unasked
+    by_place: dict[str, Reading] = {}
+    for r in found:
+        by_place.setdefault(r.fact.place, r)
+    units = {r.unit for r in by_place.values()}
+    if len(by_place) < 2 or len(units) != 1 or not _covers(question, list(by_place.values()), indicators, min_coverage):
+        return None
+    ranked = sorted(by_place.values(), key=lambda r: r.number, reverse=direction in _MORE)
+    facts = [r.fact for r in ranked]
+    order = "、".join(f"{r.fact.place}{r.shown}[{n}]" for n, r in enumerate(ranked, 1))
+    top = ranked[0]
+    ties = [r for r in ranked if r.number == top.number]
+    leader = "、".join(r.fact.place for r in ties)
+    text = (f"在已索引的{len(ranked)}个地区中，{leader}的{top.fact.year}年{indicators[0].name}"
+            f"{KIND_WORD.get(top.fact.kind, '')}最{direction}（{top.shown}）。依次为：{order}。")
+    return FromLedger(text, facts)

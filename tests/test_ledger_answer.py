@@ -1,0 +1,94 @@
+"""Number answers from ledger rows: matched on place, year, kind, indicator and unit; computed in code."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from rag.ledger import Ledger, extract_facts
+from rag.ledger_answer import answer_from_ledger
+from rag.question import read_question
+
+
+@pytest.fixture
+def seeds_ledger(indexed):
+    indexed.settings.retrieval.ledger_answers = True
+    indexed.settings.retrieval.dense_weight = 0.0
+    return indexed
+
+
+def _q(text, *places):
+    q = read_question(text)
+    q.places.extend(places)
+    return q
+
+
+def test_a_quantity_question_is_answered_from_rows_without_the_model(seeds_ledger, fake_llm):
+    answer = seeds_ledger.ask("兴山县2023年地区生产总值是多少")
+    assert answer.answered_from == "ledger" and not answer.refused and fake_llm.calls == []
+    assert "170亿元" in answer.answer and "[1]" in answer.answer
+    assert "170亿元" in answer.citations[0].text and answer.citations[0].county == "兴山县"
+    assert answer.to_dict()["answered_from"] == "ledger"
+
+
+def test_rows_of_another_year_kind_or_unit_do_not_answer(seeds_ledger):
+    ledger = seeds_ledger.store.ledger
+    # Wrong year: the ledger holds 兴山's 2023 outcomes and 2024 targets, nothing of 2019.
+    assert answer_from_ledger(_q("兴山县2019年地区生产总值是多少", "兴山县"), ledger, 0.4) is None
+    # Wrong kind: 2023 is reviewed, not planned, in 兴山's report: no 2023 target row.
+    assert answer_from_ledger(_q("兴山县2023年地区生产总值增长目标是多少", "兴山县"), ledger, 0.4) is None
+    # Wrong unit: an amount in 亿元 does not answer 多少万吨.
+    assert answer_from_ledger(_q("兴山县2023年地区生产总值是多少万吨", "兴山县"), ledger, 0.4) is None
+    # A question word the quote lacks (占比) is not answered by the indicator's plain row.
+    assert answer_from_ledger(_q("兴山县2023年地区生产总值占比是多少", "兴山县"), ledger, 0.4) is None
+
+
+def test_a_county_that_gives_no_figure_falls_back_and_is_not_invented(seeds_ledger, fake_llm):
+    # 通江's report says only 增幅不低于全市平均水平: no row, so no number from the ledger.
+    ledger = seeds_ledger.store.ledger
+    assert answer_from_ledger(_q("通江县2022年地区生产总值增长多少", "通江县"), ledger, 0.4) is None
+    fake_llm.queue("通江县2022年地区生产总值增长8%[1]。")  # the model invents one
+    answer = seeds_ledger.ask("通江县2022年地区生产总值增长多少")
+    assert answer.answered_from != "ledger" and "8%" not in answer.answer
+
+
+def test_which_is_higher_and_by_how_much_is_computed(seeds_ledger, fake_llm):
+    answer = seeds_ledger.ask("兴山县和芦山县2024年地区生产总值增长目标哪个更高?")
+    assert answer.answered_from == "ledger" and fake_llm.calls == []
+    assert "增长9%" in answer.answer and "增长7%" in answer.answer
+    assert answer.answer.endswith("兴山县更高，高出2个百分点。")
+    assert {c.county for c in answer.citations} == {"兴山县", "芦山县"}
+
+
+def test_the_highest_across_the_corpus_is_ranked_in_code(seeds_ledger, fake_llm):
+    answer = seeds_ledger.ask("哪个县2024年地区生产总值增长目标最高?")
+    assert answer.answered_from == "ledger"
+    assert "兴山县的2024年地区生产总值预期目标最高（增长9%）" in answer.answer
+    assert answer.answer.index("兴山县增长9%") < answer.answer.index("芦山县增长7%")
+
+
+def test_two_rows_that_disagree_are_both_shown(seeds_ledger, seeds_dir, fake_llm):
+    from rag.indexer import index_paths
+
+    original = next(seeds_dir.glob("003_*.txt"))
+    planted = seeds_dir / "copy" / "xingshan_copy.txt"
+    planted.parent.mkdir()
+    shutil.copy(original, planted)
+    planted.write_text(planted.read_text("utf-8").replace("地区生产总值170亿元", "地区生产总值888亿元"), "utf-8")
+    index_paths([seeds_dir], seeds_ledger.store, lambda: seeds_ledger.embedder)
+    seeds_ledger._retriever = None
+    answer = seeds_ledger.ask("兴山县2023年地区生产总值是多少")
+    assert "170亿元" in answer.answer and "888亿元" in answer.answer and "不一致" in answer.answer
+
+
+def test_several_years_and_none_asked_is_left_to_retrieval(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    for year, source in ((2022, "/a.txt"), (2023, "/b.txt")):
+        meta = {"county": "某县", "adcode": "1", "file": source[1:], "source": source, "doc_hash": source,
+                "year_under_review": year, "plan_year": year + 1}
+        facts = extract_facts("全年完成地区生产总值100亿元。", "一、工作回顾", meta, f"{source}-0")
+        ledger.put_document(source, source, facts)
+    assert answer_from_ledger(_q("某县地区生产总值是多少", "某县"), ledger, 0.4) is None
+    one = answer_from_ledger(_q("某县2023年地区生产总值是多少", "某县"), ledger, 0.4)
+    assert one and one.text == "某县2023年地区生产总值100亿元[1]。" and one.facts[0].source == "/b.txt"
