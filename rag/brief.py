@@ -162,8 +162,12 @@ def brief_settings_hash(settings: Settings) -> str:
 
 
 def generate_brief(chunks: list[StoredChunk], llm: ChatClient, settings: Settings, *,
-                   on_progress: ProgressFn | None = None) -> CountyBrief:
-    """The brief of one document from all of its chunks (in document order)."""
+                   on_progress: ProgressFn | None = None, facts=()) -> CountyBrief:
+    """The brief of one document from all of its chunks (in document order).
+
+    ``facts`` are the document's ledger rows (``rag.ledger``): its figures, read once at index
+    time; the LLM extracts only the figures they miss.
+    """
     if not chunks:
         raise InputError("the document has no chunks: re-run `govbrief index`.")
     started = time.perf_counter()
@@ -176,7 +180,7 @@ def generate_brief(chunks: list[StoredChunk], llm: ChatClient, settings: Setting
     units = read_units(chunks)
     dropped: list[DroppedItem] = []
 
-    indicators, targets = _map_indicators(units, structured, settings, meta, by_id, dropped, progress)
+    indicators, targets = _map_indicators(units, structured, settings, meta, by_id, dropped, progress, facts)
     projects = _map_projects(units, structured, settings, by_id, dropped, progress)
     progress("tasks", "headings")
     tasks = structural_tasks(units)
@@ -213,17 +217,28 @@ def _section_label(unit: Unit) -> str:
     return (path[-1] if path else unit.chunk.meta.get("title", ""))[:24]
 
 
-def _map_indicators(units, structured, settings, meta, by_id, dropped, progress):
-    """Results and targets, each from its own slices, best sentences first.
+def _map_indicators(units, structured, settings, meta, by_id, dropped, progress, facts=()):
+    """Results and targets: the ledger's rows first, then the LLM for the figures they miss.
 
-    Slices of one kind stop once that kind has as many grounded items as it keeps: later
-    slices hold lesser figures that would not make the cut, and generated tokens are what a
-    brief's time is spent on.
+    A figure unit that holds a ledger row's quote is read already (rules, ``rag.ledger``); only
+    the other figure units go to the model, in slices, best sentences first. Slices of one kind
+    stop once that kind has as many grounded items as it keeps: later slices hold lesser
+    figures that would not make the cut, and generated tokens are what a brief's time is spent on.
     """
     cfg = settings.brief
     candidates = figure_units([u for u in units if has_figure(u.text) and unit_kind(u)])
-    chosen = select(candidates, indicator_score, cfg.indicator_chars)
     found: list[tuple[str, float, int, Indicator]] = []
+    covered: set[int] = set()
+    for fact in facts:
+        holders = [u for u in candidates if u.chunk.id == fact.chunk_id and (fact.quote in u.text or u.text in fact.quote)]
+        kind = "target" if fact.kind in ("target", "stretch") else "actual" if fact.kind else None
+        kind = kind or (unit_kind(holders[0]) if holders else None)
+        if kind is None:
+            continue
+        covered.update(id(u) for u in holders)
+        found.append((kind, max((indicator_score(u) for u in holders), default=1.0),
+                      min((u.position for u in holders), default=0), ledger_indicator(fact)))
+    chosen = select([u for u in candidates if id(u) not in covered], indicator_score, cfg.indicator_chars)
     limits = {"actual": cfg.max_indicators, "target": cfg.max_targets}
     plan = [(kind, g) for kind in ("actual", "target")
             for g in slices([u for u in chosen if unit_kind(u) == kind], cfg.section_chars)]
@@ -240,6 +255,26 @@ def _map_indicators(units, structured, settings, meta, by_id, dropped, progress)
             for unit, indicator in _indicators_from(item, group, meta, dropped):
                 found.append((unit_kind(unit) or "actual", indicator_score(unit), unit.position, indicator))
     return _reduce_indicators(found, "actual", cfg.max_indicators), _reduce_indicators(found, "target", cfg.max_targets)
+
+
+_AFTER_WORDS = ("左右", "以上", "以内", "以下")
+
+
+def ledger_indicator(fact) -> Indicator:
+    """A ledger row as a brief's ``Indicator``: numbers as the quote writes them, one qualifier word."""
+    digits = [fact.quote[a - fact.start : b - fact.start] for a, b in fact.spans] or [fact.value]
+    growth = None
+    value, unit = (fact.value, fact.unit) if fact.measure != "growth" else (None, None)
+    if fact.growth is not None:
+        written = digits[-1]
+        if fact.growth_unit == "%":
+            growth = ("-" if fact.growth < 0 else "") + written + "%"
+        elif value is None:  # 提高2个百分点: a change in points is stated as a value in its unit
+            value, unit = written, fact.growth_unit
+    words = (fact.growth_qualifier or fact.qualifier).split() if value is None else fact.qualifier.split()
+    qualifier = next((w for w in words if w in _AFTER_WORDS), words[0] if words else None)
+    return Indicator(name=fact.indicator_text or fact.indicator, value=value, unit=unit or None, growth=growth,
+                     qualifier=qualifier, year=fact.year, source=Source(chunk_id=fact.chunk_id, quote=fact.quote))
 
 
 def _indicators_from(item: MapIndicator, group: list[Unit], meta: dict,
@@ -542,7 +577,9 @@ def brief_document(store: ChunkStore, doc: dict, llm: ChatClient, settings: Sett
                    on_progress: ProgressFn | None = None) -> CountyBrief:
     """Read one indexed document (a ``ChunkStore.documents()`` entry) and brief it."""
     chunks = store.all_chunks(where={"source": doc["source"]})
-    return generate_brief(chunks, llm, settings, on_progress=on_progress)
+    current = settings.brief.ledger_figures and store.ledger.is_current(doc["source"], doc.get("doc_hash") or "")
+    facts = store.ledger.facts_of(doc["source"]) if current else []
+    return generate_brief(chunks, llm, settings, on_progress=on_progress, facts=facts)
 
 
 __all__ = [

@@ -813,6 +813,11 @@ class Ledger:
         sql += " ORDER BY source, chunk_id, start, id"
         return [_fact_from_row(r) for r in self._conn.execute(sql, args)]
 
+    def facts_of(self, source: str) -> list[Fact]:
+        """Every row of one document, in text order."""
+        sql = f"SELECT {', '.join(_quoted(c) for c in _COLUMNS)} FROM facts WHERE source = ? ORDER BY chunk_id, start, id"
+        return [_fact_from_row(r) for r in self._conn.execute(sql, (source,))]
+
     def indicators(self) -> list[tuple[str, int]]:
         """(canonical indicator, number of rows), most rows first."""
         cur = self._conn.execute("SELECT indicator, COUNT(*) FROM facts GROUP BY indicator ORDER BY 2 DESC, 1")

@@ -97,6 +97,9 @@ class BriefSettings(BaseModel):
         300, description="Largest slice of sentences sent to the LLM per map step: a small model skips lines in long slices."
     )
     max_retries: int = Field(2, description="Re-asks after output that fails JSON-schema validation.")
+    ledger_figures: bool = Field(
+        True, description="Take figures from the index's ledger rows and ask the LLM only for those they miss."
+    )
     max_tokens: int = Field(900, description="Longest structured reply in tokens.")
     export_dir: Path = Field(Path("exports"), description="Default output folder of `govbrief export`.")
     output_mode: Literal["auto", "json_object_schema", "json_schema", "json_object"] = Field(

@@ -87,6 +87,8 @@ def scripted(indexed):
     """The indexed engine with a scripted LLM in place of the queue-only fake."""
     llm = ScriptedLLM()
     indexed._llm = llm
+    # These tests script the model's figure extraction; the ledger-first path has its own tests.
+    indexed.settings.brief.ledger_figures = False
     return indexed
 
 
@@ -596,3 +598,25 @@ def test_two_rates_of_a_list_in_one_item_become_two_rates(scripted):
     brief = brief_document(scripted.store, xingshan_doc(scripted), scripted.llm, scripted.settings)
     rows = [(i.value, i.unit, i.growth) for i in brief.indicators if i.name == "城乡人均可支配收入"]
     assert rows == [(None, None, "6.2%"), (None, None, "8.8%")]  # never 6.2% as a level
+
+
+def test_figures_come_from_the_ledger_and_the_model_reads_only_what_it_missed(scripted):
+    scripted.settings.brief.ledger_figures = True
+    scripted.settings.brief.max_indicators = scripted.settings.brief.max_targets = 60  # room for the model's too
+    seen: list[str] = []
+
+    def recording(messages):
+        if "经济社会指标" in messages[0]["content"]:  # the figure-extraction prompt
+            seen.append(messages[-1]["content"])
+        return careful_model(messages)
+
+    scripted.llm.respond = recording
+    doc = xingshan_doc(scripted)
+    brief = brief_document(scripted.store, doc, scripted.llm, scripted.settings)
+    gdp = next(i for i in brief.indicators if i.value == "170")
+    assert gdp.growth == "8%" and gdp.unit == "亿元" and gdp.year == 2023
+    assert gdp.source.quote == "预计完成地区生产总值170亿元,增长8%"  # the ledger row's quote
+    assert any(t.growth == "9%" for t in brief.targets)
+    # The sentence the ledger read is not sent to the model for figure extraction again.
+    assert seen and not any("170亿元" in prompt for prompt in seen)
+    assert verify_brief(brief, scripted.store.all_chunks(where={"source": doc["source"]})) == []
