@@ -1,6 +1,8 @@
 """Answer a question in named stages, each its own function with its own tests:
 
 scope     what the question asks and which indexed places it names (``rag.question``, routing);
+documents a question about the documents themselves (哪些文档, 几份, 相差几天) from the document
+          table (``rag.corpus_answer``);
 ledger    a quantity question whose place, year, kind and indicator match ledger rows is answered
           from the rows, arithmetic and comparisons in code (``rag.ledger_answer``); else:
 retrieve  hybrid top-k chunks within that scope (``rag.retrieval``);
@@ -19,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from rag.corpus_answer import answer_from_corpus, asks_about_documents, describe
 from rag.evidence import Passage, evidence_text, gate, select_passages
 from rag.ledger_answer import answer_from_ledger
 from rag.llm import ChatClient
@@ -30,7 +33,7 @@ from rag.settings import Settings
 from rag.store import StoredChunk
 from rag.verify import verify
 
-STAGES = ("scope", "ledger", "retrieve", "select", "gate", "generate", "verify")
+STAGES = ("scope", "documents", "ledger", "retrieve", "select", "gate", "generate", "verify")
 
 
 @dataclass
@@ -60,7 +63,7 @@ class Answer:
     dropped: list[str] = field(default_factory=list)  # answer sentences removed for unsupported numbers
     reason: str = ""  # why the tool refused, when it did
     stage: str = ""  # the stage that refused: scope, retrieve, gate or verify
-    answered_from: str = ""  # "ledger" (rows, computed in code) or "retrieval" (passages and the model)
+    answered_from: str = ""  # ledger (rows, in code), documents (the document table) or retrieval (the model)
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -170,6 +173,12 @@ def answer_question(
 
     if absent := unknown_place_refusal(routing, retriever):
         return refuse("scope", *absent)
+    if asks_about_documents(question) and (table := answer_from_corpus(parsed, retriever.corpus)):
+        result.answer, result.refused, result.answered_from = table.text, False, "documents"
+        result.citations = [Citation(n, c.id, c.file, c.county, c.heading, describe(c), derived=True)
+                            for n, c in enumerate(table.openings, 1)]
+        timings["total"] = time.perf_counter() - t0
+        return result
     ledger = retriever.store.ledger if settings.retrieval.ledger_answers else None
     if ledger is not None and (rows := answer_from_ledger(parsed, ledger, settings.retrieval.min_coverage)):
         result.answer, result.refused, result.answered_from = rows.text, False, "ledger"

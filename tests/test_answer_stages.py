@@ -135,7 +135,7 @@ def test_verify_keeps_supported_claims_and_cites_what_holds_their_figures():
 
 def test_stages_are_named_and_a_refusal_says_which(indexed, fake_llm):
     indexed.settings.retrieval.dense_weight = 0.0
-    assert STAGES == ("scope", "ledger", "retrieve", "select", "gate", "generate", "verify")
+    assert STAGES == ("scope", "documents", "ledger", "retrieve", "select", "gate", "generate", "verify")
     assert indexed.ask("北川县2023年地区生产总值是多少").stage == "scope"
     assert indexed.ask("兴山县2023年城镇登记失业率是多少").stage == "gate"
     fake_llm.queue("地区生产总值是888亿元[1]。")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
 
 from rag.ledger import Ledger, extract_facts
+from rag.corpus_answer import asks_about_documents
 from rag.ledger_answer import answer_from_ledger
 from rag.question import read_question
 
@@ -92,3 +94,18 @@ def test_several_years_and_none_asked_is_left_to_retrieval(tmp_path):
     assert answer_from_ledger(_q("某县地区生产总值是多少", "某县"), ledger, 0.4) is None
     one = answer_from_ledger(_q("某县2023年地区生产总值是多少", "某县"), ledger, 0.4)
     assert one and one.text == "某县2023年地区生产总值100亿元[1]。" and one.facts[0].source == "/b.txt"
+
+
+def test_questions_about_the_documents_are_answered_from_the_document_table(seeds_ledger, fake_llm):
+    answer = seeds_ledger.ask("这些文档里哪些是关于芦山县的?")
+    assert answer.answered_from == "documents" and fake_llm.calls == []
+    assert "共2份" in answer.answer and "全会公报" in answer.answer and "政府工作报告" in answer.answer
+    assert all(c.derived and c.county == "芦山县" for c in answer.citations)
+    counted = seeds_ledger.ask("一共有几份政府工作报告?")
+    assert "政府工作报告共3份" in counted.answer  # 芦山, 兴山, 通江
+    gap = seeds_ledger.ask("芦山县的两份文件的日期相差几天?")
+    assert gap.answered_from == "documents" and re.search(r"相差\d+天", gap.answer)
+    # A question about what documents say is not a question about documents.
+    fake_llm.queue("文档中未提及。")
+    assert seeds_ledger.ask("哪些县提出创建乡村振兴示范县?").answered_from != "documents"
+    assert not asks_about_documents("涡阳县委全会审议通过了哪些文件?")  # what a document says

@@ -1,0 +1,95 @@
+"""Questions about the indexed documents themselves, answered from the document table in code.
+
+这些文档里哪些是关于芦山县的, 一共有几份统计公报, 两份文件的日期相差几天: no passage answers
+these, the index's own metadata does. Each document named is cited to its opening chunk, as a
+derived citation (metadata, not a quote).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from rag.question import Question
+from rag.store import StoredChunk
+
+# A question about documents as such: which, how many.
+DOCUMENTS_QUESTION = re.compile(
+    r"(?:哪些|哪几份|几份|多少份|哪份)(?:是)?(?:政府工作|全会|统计)?(?:文档|文件|报告|公报|材料|文章)"
+    r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有)?(?:哪些|几份|多少份)")
+# ...and about the indexed collection, not what a document says (审议通过了哪些文件 is content).
+COLLECTION_WORDS = re.compile(r"这些|已索引|索引|库里|库中|一共|总共|共有|关于.{1,12}的")
+DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:几|多少)天")
+_TYPES = ("政府工作报告", "全会公报", "统计公报", "关于政府工作报告的文章")
+
+
+@dataclass
+class FromCorpus:
+    """An answer from the document table; ``openings`` are the cited documents' first chunks."""
+
+    text: str
+    openings: list[StoredChunk]
+
+
+def asks_about_documents(text: str) -> bool:
+    """Cheap test before the corpus is read: does the question ask about documents as such?"""
+    return bool(DOCUMENTS_QUESTION.search(text) and COLLECTION_WORDS.search(text) or DATE_GAP_QUESTION.search(text))
+
+
+def _openings(corpus: list[StoredChunk]) -> list[StoredChunk]:
+    """Each document's opening chunk, in file order."""
+    first: dict[str, StoredChunk] = {}
+    for chunk in corpus:
+        source = chunk.meta.get("source", "")
+        if source not in first or chunk.meta.get("index", 0) < first[source].meta.get("index", 0):
+            first[source] = chunk
+    return sorted(first.values(), key=lambda c: c.meta.get("file", ""))
+
+
+def describe(chunk: StoredChunk) -> str:
+    """One document as a line of metadata: place, type, title, date."""
+    m = chunk.meta
+    parts = [m.get("county") or "地点未知", m.get("doc_type") or "类型未知"]
+    if m.get("title"):
+        parts.append(f"《{m['title']}》")
+    if m.get("date"):
+        y, mo, d = (int(x) for x in m["date"].split("-"))
+        parts.append(f"{y}年{mo}月{d}日")
+    return "，".join(parts) + f"（{m.get('file', '')}）"
+
+
+def _date(chunk: StoredChunk) -> date | None:
+    value = chunk.meta.get("date")
+    return date(*(int(x) for x in value.split("-"))) if value else None
+
+
+def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCorpus | None:
+    """The answer from document metadata, or None when the question is not about documents."""
+    docs = _openings(corpus)
+    if question.places:
+        docs = [d for d in docs if d.county in question.places]
+    wanted_type = next((t for t in _TYPES if t in question.text), None)
+    if wanted_type:
+        docs = [d for d in docs if d.meta.get("doc_type") == wanted_type]
+    if DATE_GAP_QUESTION.search(question.text):
+        return _date_gap(question, docs)
+    if not asks_about_documents(question.text) or question.is_quantity and not re.search(r"几份|多少份", question.text):
+        return None
+    what = "、".join(question.places) if question.places else "全部"
+    kind = wanted_type or "文档"
+    if not docs:
+        return FromCorpus(f"已索引的文档中没有{what}的{kind}。", [])
+    lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))
+    scope = f"关于{what}的" if question.places else "已索引的"
+    return FromCorpus(f"{scope}{kind}共{len(docs)}份：{lines}。", docs)
+
+
+def _date_gap(question: Question, docs: list[StoredChunk]) -> FromCorpus | None:
+    """两份文件的日期相差几天: exactly two dated documents in scope, their gap in days."""
+    dated = [d for d in docs if _date(d)]
+    if len(dated) != 2 or len(docs) != 2:
+        return None
+    a, b = sorted(dated, key=_date)
+    days = (_date(b) - _date(a)).days
+    return FromCorpus(f"{describe(a)}[1]与{describe(b)}[2]相差{days}天。", [a, b])
