@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from rag.ledger import Ledger, extract_facts
 from rag.corpus_answer import asks_about_documents
+from rag.ledger import Ledger, extract_facts
 from rag.ledger_answer import answer_from_ledger
 from rag.question import read_question
 
