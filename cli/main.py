@@ -153,12 +153,13 @@ def inspect(
     full: Annotated[bool, typer.Option("--full", help="Print the whole cleaned text.")] = False,
 ) -> None:
     """Show a file's cleaned text, metadata, what cleaning removed, and its chunks."""
-    from rag.chunking import chunk_document
+    from rag.chunking import chunk_document, document_id
     from rag.ingest import load_document
 
     settings = load_settings()
     doc = load_document(file)
-    chunks = chunk_document(doc.text, doc.content_hash[:12], settings.chunking.max_chars, settings.chunking.overlap_chars)
+    chunks = chunk_document(doc.text, document_id(str(file.resolve()), doc.content_hash),
+                            settings.chunking.max_chars, settings.chunking.overlap_chars)
     render.inspect(console, doc, chunks, full=full)
 
 

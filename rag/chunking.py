@@ -7,6 +7,7 @@ than ``max_chars`` are split at sentence ends with a small overlap, never inside
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -106,6 +107,12 @@ def sections(text: str) -> list[tuple[list[str], str]]:
             # A lead-in heads only its own paragraph; the next paragraph is not under it.
             out.append(([stack[k] for k in sorted(stack)] + [title], para))
     return out
+
+
+def document_id(source: str, content_hash: str) -> str:
+    """The id prefix of a document's chunks: its path and content, so two copies of one report
+    in two folders never share (and overwrite) chunks, and an interrupted run rewrites the same ids."""
+    return hashlib.sha256(f"{source}\0{content_hash}".encode()).hexdigest()[:12]
 
 
 def chunk_document(text: str, doc_id: str, max_chars: int = 360, overlap: int = 60) -> list[Chunk]:

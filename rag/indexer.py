@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.chunking import chunk_document
+from rag.chunking import chunk_document, document_id
 from rag.embeddings import Embedder
 from rag.errors import InputError
 from rag.ingest import Document, iter_report_files, load_document
@@ -86,7 +86,7 @@ def index_paths(
         try:
             doc = load_document(path, overrides)
             chunks = chunk_document(
-                doc.text, doc.content_hash[:12], settings.chunking.max_chars, settings.chunking.overlap_chars
+                doc.text, document_id(source, doc.content_hash), settings.chunking.max_chars, settings.chunking.overlap_chars
             )
             if store.is_current(source, doc.content_hash, len(chunks)):
                 if not store.ledger.is_current(source, doc.content_hash):  # an index built before the ledger

@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from rag.figures import _UNIT_FAMILY, ACTUAL, ESTIMATE, STRETCH, TARGET, clause_kind
+from rag.identity import STATS
 from rag.text import subject_years
 
 RULE, LLM = "rule", "llm"
@@ -169,7 +170,8 @@ def _shadow(text: str) -> str:
     from rag.places import normalize as to_simplified
 
     out = "".join(n if len(n := unicodedata.normalize("NFKC", ch)) == 1 else ch for ch in text)
-    return to_simplified(out)
+    # Some reposts type ℅ (care of) for the percent sign: 增长15℅.
+    return to_simplified(out.replace("℅", "%"))
 
 
 def _units() -> dict[str, str]:
@@ -184,10 +186,10 @@ def _units() -> dict[str, str]:
 
 _UNIT_OF = _units()
 # A count indicator after one of these is a flow, not the stock: 新培育规上工业企业3家 are new ones.
-_NEW_PREFIX = re.compile(r"(新增|新培育|新认定|新引进|净增|新申报)$")
-_NEW_WORD = re.compile(r"新增|新培育|新认定|新引进|净增|新申报")
+_NEW_PREFIX = re.compile(r"(新增|新培育|新认定|新引进|净增|新申报|新登记)$")
+_NEW_WORD = re.compile(r"新增|新培育|新认定|新引进|净增|新申报|新登记")
 _STOCK_WORD = re.compile(r"累计|总数|总量|达到|共有|现有")
-_NEW_CANON = {"新培育": "新增", "新认定": "新增", "新引进": "新增"}
+_NEW_CANON = {"新培育": "新增", "新认定": "新增", "新引进": "新增", "新登记": "新增"}
 
 _FIGURE = re.compile(
     r"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(?:("
@@ -243,6 +245,8 @@ _BEFORE = {
     "达到": "",
     "保持在": "",
     "稳定在": "",
+    # 年均增长7.2%: an average over a span of years, not the year's growth.
+    "年均": "",
 }
 _AFTER = {"左右": "~", "上下": "~", "以上": ">=", "以内": "<=", "以下": "<=", "多": ">", "余": ">"}
 _FILLERS = sorted(
@@ -264,6 +268,9 @@ _FILLERS = sorted(
         "到",
         "至",
         "按可比价格计算",
+        "按可比价计算",
+        "按可比口径",
+        "可比口径",
         "可比价",
         "年均",
         "全年",
@@ -332,15 +339,81 @@ _SCOPED = (
     (re.compile(r"争取"), STRETCH),
     (re.compile(r"确保"), TARGET),
 )
+# How statistics are reported, in any section or document: 初步核算, 全县… is an outcome.
+_OUTCOME_WORDS = re.compile(r"初步核算|初步统计|据统计|统计测算|经核算")
+# Headings that look back: a plan-execution report's 计划执行情况, a term's 过去五年.
+_LOOKBACK_HEADING = re.compile(r"执行情况|完成情况|过去[两二三四五]年|[两二三四五]年来")
+# A part of a year (上半年, 一季度, 前三季度, 1-6月): its figures are not the year's.
+_PART_OF_YEAR = re.compile(
+    r"[上下]半年|前?[一二三四两1-4]季度|(?<![\d.])1?\d\s*[-—–~至到]\s*1?\d\s*月|[一二三四五六七八九十]{1,2}至[一二三四五六七八九十]{1,3}月"
+)
+# A stretch of years (五年来, 过去五年, “十三五”期间): its figures are totals or averages over it.
+_SPAN_OF_YEARS = re.compile(
+    r"[两二三四五六七八九十]年(?:来|以来|间)|(?:过去|近|以来的)[两二三四五六七八九十]年|十[一二三四五]五\W{0,2}(?:期间|时期|以来)"
+)
+# The end of a five-year plan (“十三五”末) is a year: 十一五 ends in 2010, 十三五 in 2020.
+_PLAN_END = re.compile(r"十([一二三四五])五\W{0,2}(?:期)?末")
+# 由2007年的90.3亿元跃升到…: the year a change starts from, not the figure's.
+_FROM_YEAR = re.compile(r"(?:由|从)\s*20\d{2}\s*年(?:末|底)?的?")
+# A standalone line that opens a review or a plan (2024年工作回顾) where the chunker saw no heading.
+_OUTLINE_LINE = re.compile(r"^\s*(?:20\d{2}\s*年|过去一年|今年)?[^。；;，,:：]{0,12}(?:工作回顾|工作安排|工作思路|工作打算|目标任务)\s*$")
+PART, SPAN = "part", "span"
 
 
-def _kind(prefix: str, heading: str, review_year: int | None) -> str:
+def _anchor(opening: str) -> int | str | None:
+    """What time a sentence's opening (its words before the first figure) sets for its figures.
+
+    PART for a part of a year (2023年上半年), SPAN for a stretch of years (五年来), else the last
+    subject year it names, else None.
+    """
+    if _PART_OF_YEAR.search(opening):
+        return PART
+    end = _PLAN_END.search(opening)
+    if end:
+        return 2005 + 5 * "一二三四五".index(end.group(1)) + 5
+    found = subject_years(_FROM_YEAR.sub("", opening))
+    if found:
+        return found[-1]
+    if _SPAN_OF_YEARS.search(opening):
+        return SPAN
+    return None
+
+
+def _section_kind(heading: str, outline: str, doc_type: str) -> str:
+    """The kind a section gives its figures: its heading, else the document's outline, else its type."""
+    section = clause_kind("", heading)
+    if section:
+        return section
+    top = heading.split(" > ")[0] if heading else ""
+    if _LOOKBACK_HEADING.search(top):
+        return ACTUAL
+    if outline:
+        section = clause_kind("", outline)
+        if section:
+            return section
+    # A statistical communiqué reports the year's outcomes and nothing else.
+    return ACTUAL if doc_type == STATS else ""
+
+
+def _kind(
+    prefix: str,
+    heading: str,
+    review_year: int | None,
+    *,
+    section: str | None = None,
+    paragraph: int | str | None = None,
+    plan_year: int | None = None,
+) -> str:
     """The kind of a figure from the sentence up to it and its section.
 
     预计, 力争 and 确保 reach to the end of their sentence (预计全县…,固定资产投资增长8%), the nearest
-    one deciding; 到2027年 sets a goal; then ``rag.figures.clause_kind`` reads the section and words.
+    one deciding; 到2027年 sets a goal; then the section (``_section_kind``), words that report
+    statistics (初步核算), ``rag.figures.clause_kind``'s words, and last the year the figure is
+    about (the sentence's, else its paragraph's): the year under review or before is an outcome,
+    the plan year or after a goal.
     """
-    section = clause_kind("", heading)
+    if section is None:
+        section = clause_kind("", heading)
     best, kind = -1, ""
     for pattern, k in _SCOPED:
         if section == ACTUAL and pattern.pattern in ("争取", "确保"):
@@ -354,14 +427,55 @@ def _kind(prefix: str, heading: str, review_year: int | None) -> str:
     future = _FUTURE_YEAR.search(prefix)
     if future and (review_year is None or int(future.group(1)) > review_year):
         return TARGET
-    return section or clause_kind(prefix, heading)
+    if section:
+        return section
+    if _OUTCOME_WORDS.search(prefix):
+        return ACTUAL
+    kind = clause_kind(prefix, heading)
+    if kind:
+        return kind
+    own = subject_years(prefix)
+    year = own[-1] if own else paragraph
+    if paragraph == SPAN and not own:
+        return ACTUAL  # 五年来… looks back
+    if isinstance(year, int):
+        if plan_year and year >= plan_year:
+            return TARGET
+        if (review_year and year <= review_year) or (plan_year and year < plan_year):
+            return ACTUAL
+    return ""
 
 
-def _year(prefix: str, heading: str, kind: str, meta: dict) -> int | None:
-    """The year a figure is about: the sentence's, else the section's, else the document's by kind."""
+def _year(
+    prefix: str,
+    heading: str,
+    kind: str,
+    meta: dict,
+    *,
+    opening: int | str | None = None,
+    paragraph: int | str | None = None,
+) -> int | None:
+    """The year a figure is about: the sentence's, else its paragraph's, else the section's, else
+    the document's by kind.
+
+    None for a part of a year (2023年上半年, in the sentence's opening or the section's heading)
+    and for a stretch of years (五年来 opening the sentence, or its paragraph, with no year of
+    its own): those figures are not one year's. A goal does not take its paragraph's year (a
+    review's year can open the paragraph that then sets next year's goals).
+    """
+    if opening == PART or any(_PART_OF_YEAR.search(level) for level in heading.split(" > ") if heading):
+        return None
     found = subject_years(prefix)
     if found:
         return found[-1]
+    if opening == SPAN:
+        return None
+    if kind not in (TARGET, STRETCH) and paragraph is not None:
+        review = meta.get("year_under_review") or None
+        if paragraph in (PART, SPAN):
+            return None
+        if review is None or paragraph <= review:
+            return paragraph
     for level in reversed(heading.split(" > ") if heading else []):
         found = subject_years(level)
         if found:
@@ -431,6 +545,9 @@ def _flow(alias: _Alias, shadow: str, seg_start: int, start: int) -> tuple[_Alia
     return _Alias(text, _table()[0].get(name) or Indicator(name, "count")), start, quote_from
 
 
+_CONTRIBUTION = re.compile(r"(?:拉动|带动)\s*$")
+
+
 def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_start: int) -> list[_Row]:
     """Bind the figures of one clause (a sentence up to ；) to its indicators."""
     seg = shadow[seg_start:seg_end]
@@ -442,6 +559,11 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         if alias.context and not any(w in before for w in alias.context):
             continue
         start = quote_from = seg_start + m.start()
+        if _CONTRIBUTION.search(shadow, max(seg_start, start - 3), start):
+            # 拉动GDP增长4个百分点: what a part adds to GDP's growth, not GDP's growth; and what
+            # follows no longer belongs to the indicator before.
+            tokens.append((start, "stop", None))
+            continue
         if alias.indicator.family == "count" and not alias.indicator.name.startswith(("新", "净")):
             alias, start, quote_from = _flow(alias, shadow, seg_start, start)
         tokens.append((start, "ind", (alias, seg_start + m.end(), quote_from)))
@@ -463,6 +585,9 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
     while i < len(tokens):
         pos, what, obj = tokens[i]
         i += 1
+        if what == "stop":
+            current = row = None
+            continue
         if what == "ind":
             current, anchor, ind_start = obj
             row = None
@@ -546,23 +671,49 @@ def _num(value: str) -> float:
     return float(unicodedata.normalize("NFKC", value))
 
 
-def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str) -> list[Fact]:
+# 其中:县属… gives the part of a total the county itself administers: not the county's figure.
+_SUBSET_SENTENCE = re.compile(r"^\s*其中\s*[:：,，]?\s*(?:县|区|市|州|旗)(?:属|本级)")
+
+
+def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str, outline: str = "") -> list[Fact]:
     """Rows for every figure in ``chunk_text`` that binds to a known indicator, by rules.
 
     ``doc_meta`` is the chunk's document metadata as ``rag.indexer.chunk_metadata`` writes it
     (``county``, ``adcode``, ``file``, ``source``, ``doc_hash``, ``year_under_review``,
-    ``plan_year``); missing keys stay empty. ``heading`` is the chunk's heading path (``A > B``).
+    ``plan_year``, ``doc_type``); missing keys stay empty. ``heading`` is the chunk's heading path
+    (``A > B``); ``outline`` the last standalone review or plan line before the chunk in its
+    document (``document_outline``), which decides the kind where the heading does not.
     """
     shadow = _shadow(chunk_text)
     review_year = doc_meta.get("year_under_review") or None
+    plan_year = doc_meta.get("plan_year") or None
+    section = _section_kind(heading, outline, doc_meta.get("doc_type", "") or "")
     facts: list[Fact] = []
+    paragraph: int | str | None = None
     for sent in _SENTENCE.finditer(shadow):
+        if sent.start() == 0 or shadow[sent.start() - 1] == "\n":
+            paragraph = None
+        first_figure = _FIGURE.search(sent.group())
+        opening = _anchor(sent.group()[: first_figure.start() if first_figure else None])
+        carried = paragraph
+        if opening is not None:
+            # The next sentences of the paragraph without a time of their own are about this one's.
+            paragraph = opening
+        if _SUBSET_SENTENCE.match(sent.group()):
+            continue
         for seg in _SEGMENT.finditer(sent.group()):
             seg_start, seg_end = sent.start() + seg.start(), sent.start() + seg.end()
             for row in _segment_rows(shadow, chunk_text, seg_start, seg_end, sent.start()):
                 first = min(f.start for f in (row.level, row.growth) if f)
                 prefix = shadow[sent.start() : first]
-                kind = _kind(prefix, heading, review_year)
+                kind = _kind(
+                    prefix,
+                    heading,
+                    review_year,
+                    section=section,
+                    paragraph=opening if opening is not None else carried,
+                    plan_year=plan_year,
+                )
                 main = row.level or row.growth
                 words = row.level_words if row.level else row.growth_words
                 start = row.clause_start
@@ -577,7 +728,7 @@ def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str) 
                     doc_hash=doc_meta.get("doc_hash", "") or "",
                     chunk_id=chunk_id,
                     section=heading,
-                    year=_year(prefix, heading, kind, doc_meta),
+                    year=_year(prefix, heading, kind, doc_meta, opening=opening, paragraph=carried),
                     kind=kind,
                     indicator=row.indicator,
                     indicator_text=row.text,
@@ -611,6 +762,35 @@ def document_row(doc) -> dict:
     return {"doc": doc.name, "place": doc.meta.county or "", "adcode": doc.meta.adcode or ""}
 
 
+def document_outline(text: str, chunks) -> dict[str, str]:
+    """Chunk id -> the last standalone review or plan line (2024年工作回顾) before the chunk.
+
+    Reposted reports often lose the numbering that makes such a line a heading to the chunker;
+    the line still tells where the review ends and the plan begins.
+    """
+    lines = []
+    at = 0
+    for line in text.split("\n"):
+        if _OUTLINE_LINE.match(_shadow(line)):
+            lines.append((at, line.strip()))
+        at += len(line) + 1
+    if not lines:
+        return {}
+    out: dict[str, str] = {}
+    cursor = 0
+    for chunk in chunks:
+        pos = text.find(chunk.text, max(0, cursor - len(chunk.text)))
+        if pos < 0:
+            pos = text.find(chunk.text)
+        if pos < 0:
+            continue
+        cursor = pos + len(chunk.text)
+        before = [line for start, line in lines if start <= pos]
+        if before:
+            out[chunk.id] = before[-1]
+    return out
+
+
 def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
     """Rows for a loaded ``rag.ingest.Document`` and its chunks; a figure that two overlapping
     chunks both hold is kept once, from the first."""
@@ -621,8 +801,9 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
         "doc_hash": doc.content_hash,
     }
     out: dict[tuple, list[Fact]] = {}
+    outlines = document_outline(doc.text, chunks)
     for chunk in chunks:
-        for fact in extract_facts(chunk.text, chunk.heading, meta, chunk.id):
+        for fact in extract_facts(chunk.text, chunk.heading, meta, chunk.id, outlines.get(chunk.id, "")):
             same = out.setdefault(_fact_key(fact)[:-1], [])
             # An overlap may cut the clause: the same statement with a shorter quote is the same row.
             if any(fact.quote in f.quote for f in same):
