@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,8 +115,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank]
 
 
-def score_item(item: EvalItem, answer: str, refused: bool, cited_texts: list[str], retrieved_texts: list[str]) -> dict:
-    """All metrics for one item; None where a metric does not apply."""
+def score_item(item: EvalItem, answer: str, refused: bool, cited_texts: list[str], retrieved_texts: list[str],
+               retrieved: bool = True) -> dict:
+    """All metrics for one item; None where a metric does not apply.
+
+    Recall@k measures retrieval, so it is None for an answer made without it (``retrieved``
+    false: from ledger rows or the document table, whose citations are the rows' own quotes).
+    """
     if item.answerable:
         correct = answer_correct(answer, item.must_contain) and not refused
         refusal_ok = None
@@ -128,7 +134,7 @@ def score_item(item: EvalItem, answer: str, refused: bool, cited_texts: list[str
         "correct": correct,
         "refusal_correct": refusal_ok,
         "false_refusal": false_refusal,
-        "recall": recall(item.quotes, retrieved_texts) if item.answerable else None,
+        "recall": recall(item.quotes, retrieved_texts) if item.answerable and retrieved else None,
         "citation_supported": citation_supported(answer, cited_texts, item.question) if not refused else None,
     }
 
@@ -163,6 +169,7 @@ def summarize(records: list[dict], key: str | None = None) -> dict:
         "latency_p50": round(percentile(latencies, 50), 2),
         "latency_p95": round(percentile(latencies, 95), 2),
         "false_refusals_by_stage": dict(sorted(refused_at.items())),
+        "answered_from": dict(sorted(Counter(r.get("answered_from") or "refused" for r in records).items())),
     }
 
 
@@ -199,7 +206,9 @@ def run_eval(items: list[EvalItem], ask: Callable, *, k: int | None = None,
             "gold": item.answer, "must_contain": item.must_contain,
             "answer": result.answer, "refused": result.refused, "reason": result.reason, "stage": result.stage,
             "citations": citations, "retrieved": retrieved, "latency": round(latency, 3),
-            "metrics": score_item(item, result.answer, result.refused, cited_full, retrieved_texts),
+            "answered_from": result.answered_from,
+            "metrics": score_item(item, result.answer, result.refused, cited_full, retrieved_texts,
+                                  retrieved=result.answered_from not in ("ledger", "documents")),
         }
         records.append(record)
         on_item(item, record)

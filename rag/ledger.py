@@ -144,12 +144,17 @@ def canonical(name: str) -> str:
 def indicators_in(text: str) -> list[Indicator]:
     """The indicators ``text`` names (a question), in order, longest name first where they overlap.
 
-    A joint name (城乡居民人均可支配收入) stands for its parts.
+    A joint name (城乡居民人均可支配收入) stands for its parts; a count after 新增/新培育 is the
+    flow indicator (新增规模以上工业企业), as the rows name it.
     """
     canon = _table()[0]
     found: list[Indicator] = []
-    for m in _alias_pattern().finditer(_shadow(text)):
-        ind = _alias_of()[m.group()].indicator
+    shadow = _shadow(text)
+    for m in _alias_pattern().finditer(shadow):
+        alias = _alias_of()[m.group()]
+        if alias.indicator.family == "count" and not alias.indicator.name.startswith(("新", "净")):
+            alias = _flow(alias, shadow, 0, m.start())[0]  # 新培育规上工业企业: the flow, as rows name it
+        ind = alias.indicator
         for item in [canon[p] for p in ind.parts if p in canon] or [ind]:
             if item not in found:
                 found.append(item)
@@ -434,7 +439,7 @@ def _kind(
     kind = clause_kind(prefix, heading)
     if kind:
         return kind
-    own = subject_years(prefix)
+    own = subject_years(_FROM_YEAR.sub("", prefix))
     year = own[-1] if own else paragraph
     if paragraph == SPAN and not own:
         return ACTUAL  # 五年来… looks back
@@ -465,9 +470,11 @@ def _year(
     """
     if opening == PART or any(_PART_OF_YEAR.search(level) for level in heading.split(" > ") if heading):
         return None
-    found = subject_years(prefix)
+    found = subject_years(_FROM_YEAR.sub("", prefix))
     if found:
         return found[-1]
+    if isinstance(opening, int):
+        return opening  # “十三五”末
     if opening == SPAN:
         return None
     if kind not in (TARGET, STRETCH) and paragraph is not None:
@@ -545,7 +552,9 @@ def _flow(alias: _Alias, shadow: str, seg_start: int, start: int) -> tuple[_Alia
     return _Alias(text, _table()[0].get(name) or Indicator(name, "count")), start, quote_from
 
 
-_CONTRIBUTION = re.compile(r"(?:拉动|带动)\s*$")
+# A name right after these is not what the figure measures: 拉动GDP增长4个百分点 is a part's
+# contribution to GDP's growth, 招商引资到位固定资产投资15亿元 investment brought in.
+_NOT_SUBJECT = re.compile(r"(?:拉动|带动|招商引资到位)\s*$")
 
 
 def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_start: int) -> list[_Row]:
@@ -559,9 +568,8 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         if alias.context and not any(w in before for w in alias.context):
             continue
         start = quote_from = seg_start + m.start()
-        if _CONTRIBUTION.search(shadow, max(seg_start, start - 3), start):
-            # 拉动GDP增长4个百分点: what a part adds to GDP's growth, not GDP's growth; and what
-            # follows no longer belongs to the indicator before.
+        if _NOT_SUBJECT.search(shadow, max(seg_start, start - 6), start):
+            # What follows belongs neither to this name nor to the indicator before it.
             tokens.append((start, "stop", None))
             continue
         if alias.indicator.family == "count" and not alias.indicator.name.startswith(("新", "净")):
@@ -622,7 +630,9 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         ind = current.indicator
         role = _figure_role(gap, fig, ind.family)
         sign = _growth_sign(gap)
-        words = [_qualifier_words(gap, trails[0])] + [[t] if t else [] for t in trails[1:]]
+        # Words before a 分别 list (年均, 控制在) bound every figure in it; 左右 and 以上 their own.
+        before = _qualifier_words(gap, "")
+        words = [before + ([t] if t else []) for t in trails]
         if len(figs) > 1:
             targets: list[_Row] = []
             if ind.parts and len(ind.parts) == len(figs):

@@ -24,6 +24,10 @@ SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)")
 DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:了)?多少")
 _MORE = {"高", "快", "大", "多"}
 _RATES = {"percent", "points", "permille"}
+QUANTITY_WORDS = re.compile(r"多少|几|百分之|哪个|最|更")
+# Qualifiers that bound a figure, kept in the answer as the report writes them.
+_BOUND_BEFORE = ("突破", "不低于", "不少于", "超过", "控制在", "不超过")
+_BOUND_AFTER = ("左右", "以上", "以内", "以下")
 KIND_WORD = {"target": "预期目标", "stretch": "力争", "estimate": "预计", "actual": ""}
 
 
@@ -35,12 +39,21 @@ class FromLedger:
     facts: list[Fact]
 
 
-def _measure(question: str) -> str | None:
-    """growth for a rate question, level for an amount question, None when it cannot be told."""
-    families = asked_families(question)
-    if not families:
-        return None
-    return GROWTH if families <= _RATES else LEVEL
+def _measures(question: str) -> set[str]:
+    """What each part of the question asks: growth (a rate), level (an amount), or both.
+
+    兴山县2023年地区生产总值完成多少?增长多少? asks both: only a row with level and growth answers it.
+    """
+    wanted = set()
+    for part in re.split(r"[?？,，;；]|以及|还有", question):
+        if not QUANTITY_WORDS.search(part):
+            continue
+        families = asked_families(part)
+        # A part naming neither a rate nor an indicator (总量要达到多少) asks the amount of the one named.
+        wanted.add(GROWTH if families and families <= _RATES else LEVEL)
+    if not wanted and (families := asked_families(question)):
+        wanted.add(GROWTH if families <= _RATES else LEVEL)
+    return wanted
 
 
 def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
@@ -81,7 +94,9 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     for r in readings:
         text = text.replace(r.fact.indicator_text, " ")
     terms = [t for t in content_terms(text, question.places) if not SUPERLATIVE.fullmatch(t)]
-    terms = [t for t in terms if not re.fullmatch(r"增长|增速|增幅|目标|预期|更[高低快慢大小多少]|哪个|相差|差距|县|市|区", t)]
+    # What asks (几家, 多少万元, 增长, 目标, 哪个更高) is not what is asked about.
+    terms = [t for t in terms if not re.fullmatch(
+        r"几\w?|多少\w*|增长|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|相差|差距|县|市|区", t)]
     evidence = " ".join(r.fact.section + " " + r.fact.quote for r in readings)
     return term_coverage(terms, evidence) >= min_coverage
 
@@ -91,10 +106,11 @@ def _phrase(r: Reading, n: int, with_place: bool = True) -> str:
     shown = r.shown
     if r.measure == LEVEL and f.growth is not None:
         shown += f"，{'下降' if f.growth < 0 else '增长'}{abs(f.growth):g}{f.growth_unit}"
-    qualifier = "".join(w for w in (f.growth_qualifier if r.measure == GROWTH and f.growth_qualifier else f.qualifier).split()
-                        if w in ("左右", "以上", "以内", "以下"))
+    words = (f.growth_qualifier if r.measure == GROWTH and f.growth_qualifier else f.qualifier).split()
+    before = "".join(w for w in words if w in _BOUND_BEFORE)
+    after = "".join(w for w in words if w in _BOUND_AFTER)
     where = f"{f.place}{f.year}年" if with_place else f"{f.year}年"
-    return f"{where}{f.indicator}{KIND_WORD.get(f.kind, '')}{shown}{qualifier}[{n}]"
+    return f"{where}{f.indicator}{KIND_WORD.get(f.kind, '')}{before}{shown}{after}[{n}]"
 
 
 def _one_each(readings: list[Reading]) -> tuple[Reading, list[Reading]]:
@@ -109,9 +125,11 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     if not (question.is_quantity or question.compare or superlative) or question.is_list or question.is_yes_no:
         return None
     indicators = indicators_in(question.text)
-    measure = _measure(question.text)
-    if not indicators or measure is None:
+    measures = _measures(question.text)
+    if not indicators or not measures:
         return None
+    measure = LEVEL if LEVEL in measures else GROWTH
+    both = measures == {LEVEL, GROWTH}
     if superlative and not question.places:
         return _ranking(question, ledger, indicators, measure, superlative.group(1), min_coverage)
     if not question.places:
@@ -122,6 +140,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     for place in question.places:
         for ind in indicators:
             found = _readings(ledger, question, place, ind, measure)
+            if both:  # an amount and its growth were asked: a row must give both
+                found = [r for r in found if r.fact.growth is not None]
             if not found or not _covers(question, found, indicators, min_coverage):
                 return None
             first, conflicts = _one_each(found)

@@ -109,3 +109,12 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     fake_llm.queue("文档中未提及。")
     assert seeds_ledger.ask("哪些县提出创建乡村振兴示范县?").answered_from != "documents"
     assert not asks_about_documents("涡阳县委全会审议通过了哪些文件?")  # what a document says
+
+
+def test_an_amount_and_its_growth_asked_together_need_a_row_with_both(seeds_ledger, fake_llm):
+    both = seeds_ledger.ask("兴山县2023年地区生产总值预计完成多少?增长多少?")
+    assert both.answered_from == "ledger" and "170亿元" in both.answer and "增长8%" in both.answer
+    target = seeds_ledger.ask("兴山县2024年地区生产总值的预期增长目标是多少?总量要达到多少?")
+    assert target.answered_from == "ledger" and "185亿元" in target.answer and "9%" in target.answer
+    # A count after 新培育 is the flow the rows record.
+    assert "3家" in seeds_ledger.ask("通江县2022年新培育规上工业企业几家?").answer
