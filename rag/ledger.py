@@ -101,6 +101,7 @@ class Indicator:
     name: str
     family: str
     parts: tuple[str, ...] = ()
+    lower_is_better: bool = False  # a target is a ceiling (prices, unemployment, energy intensity)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def _table() -> tuple[dict[str, Indicator], tuple[_Alias, ...]]:
     canon: dict[str, Indicator] = {}
     aliases: dict[str, _Alias] = {}
     for entry in data["indicator"]:
-        ind = canon.setdefault(entry["name"], Indicator(entry["name"], entry["unit"], tuple(entry.get("parts", ()))))
+        ind = canon.setdefault(entry["name"], Indicator(entry["name"], entry["unit"], tuple(entry.get("parts", ())),
+                                                    entry.get("lower_is_better", False)))
         for text in [entry["name"], *entry.get("aliases", [])]:
             if text in aliases:
                 continue
@@ -361,7 +363,9 @@ _PLAN_END = re.compile(r"十([一二三四五])五\W{0,2}(?:期)?末")
 # 由2007年的90.3亿元跃升到…: the year a change starts from, not the figure's.
 _FROM_YEAR = re.compile(r"(?:由|从)\s*20\d{2}\s*年(?:末|底)?的?")
 # A standalone line that opens a review or a plan (2024年工作回顾) where the chunker saw no heading.
-_OUTLINE_LINE = re.compile(r"^\s*(?:20\d{2}\s*年|过去一年|今年)?[^。；;，,:：]{0,12}(?:工作回顾|工作安排|工作思路|工作打算|目标任务)\s*$")
+_OUTLINE_LINE = re.compile(
+    r"^\s*(?:20\d{2}\s*年|过去一年|今年)?[^。；;，,:：]{0,12}(?:工作回顾|工作安排|工作思路|工作打算|目标任务)\s*$"
+)
 PART, SPAN = "part", "span"
 
 
@@ -553,8 +557,9 @@ def _flow(alias: _Alias, shadow: str, seg_start: int, start: int) -> tuple[_Alia
 
 
 # A name right after these is not what the figure measures: 拉动GDP增长4个百分点 is a part's
-# contribution to GDP's growth, 招商引资到位固定资产投资15亿元 investment brought in.
-_NOT_SUBJECT = re.compile(r"(?:拉动|带动|招商引资到位)\s*$")
+# contribution to GDP's growth, 招商引资到位固定资产投资15亿元 investment brought in, and
+# 企业类市场主体 one category of them (各类市场主体 are all of them).
+_NOT_SUBJECT = re.compile(r"(?:拉动|带动|招商引资到位|[^各此该这同\s]类)\s*$")
 
 
 def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_start: int) -> list[_Row]:

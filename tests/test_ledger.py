@@ -286,6 +286,142 @@ def test_year_from_sentence_section_or_document():
     assert one("地区生产总值比2020年增长30%。", "地区生产总值", REVIEW).year == 2023
 
 
+# Found by the hand-checked sample (bench/ledger_sample.py, bench/ledger_precision.jsonl).
+
+STATS_META = {**META, "doc_type": "统计公报", "year_under_review": 2022, "plan_year": None}
+
+
+def test_a_statistical_communique_states_outcomes_of_its_year():
+    rows = extract_facts(
+        "全年全县实现地区生产总值107.22亿元,同比增长5.8%。其中,第一产业增加值27.01亿元,增长4.8%。",
+        "一、综合",
+        STATS_META,
+        "demo-0000",
+    )
+    assert [(f.indicator, f.kind, f.year) for f in rows] == [
+        ("地区生产总值", ACTUAL, 2022),
+        ("第一产业增加值", ACTUAL, 2022),
+    ]
+
+
+def test_words_that_report_statistics_mark_an_outcome():
+    row = one("初步核算,全县生产总值实现131487万元,同比增长15%。", "地区生产总值")
+    assert (row.kind, row.year) == (ACTUAL, 2023)
+
+
+def test_the_year_named_decides_the_kind_when_nothing_else_does():
+    assert (one("2023年,地区生产总值189亿元。", "地区生产总值").kind) == ACTUAL
+    assert (one("2024年,地区生产总值增长7%。", "地区生产总值").kind) == TARGET
+
+
+def test_a_paragraph_opening_year_carries_to_its_outcome_sentences():
+    rows = facts("2022年全区经济社会发展取得显著成效。地区生产总值达到379.95亿元、增长9.3%;社会消费品零售总额206亿元。")
+    assert {(f.kind, f.year) for f in rows} == {(ACTUAL, 2022)}
+    # A goal does not take the review year that opened its paragraph, and a new paragraph starts afresh.
+    row = one("2023年全县经济稳中向好。今年主要预期目标是:地区生产总值增长7%左右。", "地区生产总值")
+    assert (row.kind, row.year) == (TARGET, 2024)
+    assert one("2022年全区经济取得显著成效。\n地区生产总值达到379.95亿元。", "地区生产总值").year is None
+
+
+def test_a_start_year_is_not_the_figures_year():
+    rows = facts("全县生产总值由2019年的90.3亿元跃升到145.1亿元。一般公共预算收入达到4.3亿元。", REVIEW)
+    assert all(f.year != 2019 for f in rows)
+
+
+def test_a_part_of_a_year_is_not_the_year():
+    row = one("2023年上半年,全区实现地区生产总值806亿元,同比增长3.2%。", "地区生产总值")
+    assert row.year is None
+    # A plan-execution report's review section states outcomes.
+    row = one(
+        "规模以上工业增加值同比增长10.1%。",
+        "规模以上工业增加值",
+        "一、2023年上半年国民经济和社会发展计划执行情况 > (一)主要目标完成情况",
+    )
+    assert (row.kind, row.year) == (ACTUAL, None)
+
+
+def test_a_span_of_years_gives_no_year_and_averages_are_marked():
+    rows = facts(
+        "五年来,全社会固定资产投资累计完成469亿元、年均增长12.6%。社会消费品零售总额累计实现289.6亿元、年均增长11.1%。",
+        "一、过去五年工作回顾",
+    )
+    assert [(f.indicator, f.kind, f.year, f.growth_qualifier) for f in rows] == [
+        ("固定资产投资", ACTUAL, None, "年均"),
+        ("社会消费品零售总额", ACTUAL, None, "年均"),
+    ]
+
+
+def test_the_end_of_a_five_year_plan_is_its_last_year():
+    row = one("“十三五”末,全县地区生产总值达到230.5亿元,年均增长7.2%。", "地区生产总值", "一、过去五年,我们砥砺前行")
+    assert (row.kind, row.year, row.qualifier, row.growth_qualifier) == (ACTUAL, 2020, "达到", "年均")
+
+
+def test_words_before_a_fenbie_list_bound_every_figure():
+    rows = facts("城乡居民人均可支配收入分别达37188元、18660元,年均增速8.2%、9.3%。", REVIEW)
+    growth = [(f.indicator, f.growth, f.qualifier) for f in rows if f.measure == GROWTH]
+    assert growth == [("城镇居民人均可支配收入", 8.2, "年均"), ("农村居民人均可支配收入", 9.3, "年均")]
+
+
+def test_a_subset_after_qizhong_is_not_the_countys_figure():
+    text = "其中:县属实现生产总值804890万元,增长4.5%,其中:第一产业增加值339357万元,增长3.9%。"
+    assert facts(text, REVIEW) == []
+
+
+def test_a_contribution_to_growth_is_not_the_growth():
+    rows = facts("第三产业增加值74.69亿元,增长7.1%,拉动GDP增长4.0个百分点。", REVIEW)
+    assert [(f.indicator, f.value) for f in rows] == [("第三产业增加值", "74.69")]
+    assert facts("招商引资到位固定资产投资15亿元以上。", PLAN) == []
+
+
+def test_a_category_of_an_indicator_is_not_the_indicator():
+    rows = facts("年末全县实有市场主体37806户。其中,实有企业类市场主体6257户;新登记企业类市场主体1520户。", REVIEW)
+    assert [(f.indicator, f.value) for f in rows] == [("市场主体", "37806")]
+    assert one("全年新登记各类市场主体8609户。", "新增市场主体", REVIEW).value == "8609"
+
+
+def test_joint_income_names_written_out():
+    rows = facts("城镇和农村常住居民人均可支配收入完成29092元、17191元。", REVIEW)
+    assert [(f.indicator, f.value) for f in rows] == [
+        ("城镇居民人均可支配收入", "29092"),
+        ("农村居民人均可支配收入", "17191"),
+    ]
+    rows = facts("城、乡居民人均可支配收入分别增长8%、9%。", PLAN)
+    assert [(f.indicator, f.growth) for f in rows] == [("城镇居民人均可支配收入", 8.0), ("农村居民人均可支配收入", 9.0)]
+
+
+def test_typed_percent_signs_and_comparable_price_wording():
+    assert one("全县生产总值实现131487万元,同比增长15℅。", "地区生产总值", REVIEW).growth == 15.0
+    assert one("地区生产总值完成225亿元,按可比价计算,同比增长6.4%。", "地区生产总值", REVIEW).growth == 6.4
+
+
+def test_new_registrations_are_flows():
+    assert one("全年新登记各类市场主体8609户。", "新增市场主体", REVIEW).value == "8609"
+
+
+def test_crop_output_is_not_all_agricultural_output():
+    assert canonical("农业总产值") == "农业总产值"
+    assert canonical("农林牧渔业总产值") == "农林牧渔业总产值"
+
+
+def test_a_standalone_review_or_plan_line_is_the_outline():
+    from types import SimpleNamespace
+
+    from rag.ledger import document_outline
+
+    text = "各位代表:\n2024年工作回顾\n改造提升高标准农田1.7万亩。\n2025年工作安排\n新建高标准农田2万亩。"
+    chunks = [
+        SimpleNamespace(id="c0", text="各位代表:"),
+        SimpleNamespace(id="c1", text="改造提升高标准农田1.7万亩。"),
+        SimpleNamespace(id="c2", text="新建高标准农田2万亩。"),
+    ]
+    assert document_outline(text, chunks) == {"c1": "2024年工作回顾", "c2": "2025年工作安排"}
+    meta = {**META, "year_under_review": 2024, "plan_year": 2025}
+    (row,) = extract_facts(chunks[1].text, "(一)兴产业", meta, "c1", "2024年工作回顾")
+    assert (row.kind, row.year) == (ACTUAL, 2024)
+    (row,) = extract_facts(chunks[2].text, "(一)兴产业", meta, "c2", "2025年工作安排")
+    assert (row.kind, row.year) == (TARGET, 2025)
+
+
 def test_document_fields_are_carried():
     row = one("进出口总额25亿元。", "进出口总额", REVIEW)
     assert (row.place, row.adcode, row.doc, row.source, row.doc_hash, row.chunk_id, row.section, row.origin) == (
