@@ -145,15 +145,17 @@ def track(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the Markdown to this file.")] = None,
 ) -> None:
     """Targets set in year N's report against the outcomes reported for N: met, missed or not reported."""
+    from rag.compare import pending_years
     from rag.compare import track as join
     from rag.ledger_output import track_markdown
 
     ledger = _ledger()
     full = _place(ledger, place)
-    tracked = join(ledger.query(place=full), full)
-    if not tracked:
+    rows = ledger.query(place=full)
+    tracked, pending = join(rows, full), pending_years(rows, full)
+    if not tracked and not pending:
         raise InputError(f"no targets found for {full}: its reports state no target figure the ledger could read.")
-    _write(track_markdown(full, tracked), out)
+    _write(track_markdown(full, tracked, pending), out)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rag.figures import ACTUAL, ESTIMATE, STRETCH, TARGET
-from rag.ledger import GROWTH, LEVEL, LEVEL_GROWTH, Fact, comparator_of
+from rag.ledger import GROWTH, LEVEL, LEVEL_GROWTH, Fact, comparator_of, indicator_table
 
 MISSING = "未提及"
 KIND_GROUPS = {"actual": (ACTUAL, ESTIMATE), "target": (TARGET, STRETCH)}
@@ -31,6 +31,9 @@ KIND_GROUPS = {"actual": (ACTUAL, ESTIMATE), "target": (TARGET, STRETCH)}
 _SCALE = {"万亿元": (1e4, "亿元"), "亿元": (1.0, "亿元"), "万元": (1e-4, "亿元"), "元": (1e-8, "亿元"),
           "万吨": (1.0, "万吨"), "吨": (1e-4, "万吨"), "万人": (1.0, "万人"), "人": (1e-4, "万人"),
           "万人次": (1.0, "万人次"), "人次": (1e-4, "万人次"), "万亩": (1.0, "万亩"), "亩": (1e-4, "万亩")}
+# Qualifiers that bound a figure, shown with it as the report writes them.
+BOUND_BEFORE = ("突破", "不低于", "不少于", "超过", "控制在", "不超过")
+BOUND_AFTER = ("左右", "以上", "以内", "以下")
 RATE_TOLERANCE = 0.5  # percentage points, for 左右 on a rate
 LEVEL_TOLERANCE = 0.01  # share of the target, for 左右 on a level
 
@@ -163,19 +166,37 @@ class Tracked:
         return self.target.fact.year
 
 
+def _written(r: Reading, number: float) -> str:
+    """A bound as the target is written: 9%, 185亿元 (levels back in the target's own unit)."""
+    if r.measure == GROWTH:
+        return f"{_plain(number)}{r.unit}"
+    scale = _SCALE.get(r.fact.unit, (1.0, r.fact.unit))[0]
+    return f"{_plain(round(number / scale, 6))}{r.fact.unit}"
+
+
 def judge(target: Reading, outcome: Reading) -> tuple[str, str]:
     """(met|missed, the rule applied) under the tolerance rule in the module docstring."""
     comparator = target.comparator
     rate = target.measure == GROWTH or target.unit in ("%", "个百分点")
     tolerance = (RATE_TOLERANCE if rate else abs(target.number) * LEVEL_TOLERANCE) if comparator == "~" else 0.0
+    slack = ("" if not tolerance else f" + {_plain(tolerance)}个百分点" if rate else " + 1%")
     goal, got = target.number, outcome.number
-    if comparator in ("<=", "<"):
-        return (MET if got <= goal + tolerance else MISSED), f"≤ {_plain(goal)}"
-    if goal < 0 and rate:  # a reduction target: falling further is meeting it
-        return (MET if got <= goal + tolerance + 1e-9 else MISSED), f"≤ {_plain(goal)}" + (
-            f" + {_plain(tolerance)}" if tolerance else "")
-    bound = goal - tolerance
-    return (MET if got >= bound - 1e-9 else MISSED), f"≥ {_plain(goal)}" + (f" − {_plain(tolerance)}" if tolerance else "")
+    ceiling = comparator in ("<=", "<") or _lower_is_better(target.fact.indicator) or (goal < 0 and rate)
+    if ceiling:  # a ceiling, or a reduction target: falling further is meeting it
+        return (MET if got <= goal + tolerance + 1e-9 else MISSED), f"≤ {_written(target, goal)}{slack}"
+    return (MET if got >= goal - tolerance - 1e-9 else MISSED), f"≥ {_written(target, goal)}{slack.replace('+', '−')}"
+
+
+def _lower_is_better(indicator: str) -> bool:
+    known = indicator_table().get(indicator)
+    return bool(known and known.lower_is_better)
+
+
+def bounds(r: Reading) -> tuple[str, str]:
+    """The qualifier words written before and after the figure (突破 …; … 左右), for display."""
+    f = r.fact
+    words = (f.growth_qualifier if r.measure == GROWTH and f.measure == LEVEL_GROWTH else f.qualifier).split()
+    return "".join(w for w in words if w in BOUND_BEFORE), "".join(w for w in words if w in BOUND_AFTER)
 
 
 def track(facts: Iterable[Fact], place: str) -> list[Tracked]:
@@ -183,11 +204,15 @@ def track(facts: Iterable[Fact], place: str) -> list[Tracked]:
 
     Targets and outcomes are joined on (indicator, year, measure): a growth target with a
     growth outcome, a level target with a level outcome. The outcome must come from another
-    document (the next year's report or that year's 统计公报), never the plan itself.
+    document (the next year's report or that year's 统计公报), never the plan itself. Targets
+    for a year that no other document reports on yet are left out (see ``pending_years``).
     """
     rows = [f for f in facts if f.place == place and f.year]
-    targets = [f for f in rows if f.kind in KIND_GROUPS["target"]]
     outcomes = [f for f in rows if f.kind in KIND_GROUPS["actual"]]
+    # A year no other document reports on yet (this year's own plan) is pending, not "not reported".
+    reported = {(f.year, f.source) for f in outcomes}
+    targets = [f for f in rows if f.kind in KIND_GROUPS["target"]
+               and any(y == f.year and src != f.source for y, src in reported)]
     tracked, seen = [], set()
     for t in sorted(targets, key=lambda f: (f.year, f.indicator, f.source, f.start)):
         for measure in (GROWTH, LEVEL):
@@ -204,3 +229,11 @@ def track(facts: Iterable[Fact], place: str) -> list[Tracked]:
             status, rule = judge(goal, candidates[0])
             tracked.append(Tracked(goal, candidates[0], status, rule))
     return tracked
+
+
+def pending_years(facts: Iterable[Fact], place: str) -> list[int]:
+    """Years ``place``'s reports set targets for that no other indexed document reports on yet."""
+    rows = [f for f in facts if f.place == place and f.year]
+    reported = {(f.year, f.source) for f in rows if f.kind in KIND_GROUPS["actual"]}
+    return sorted({f.year for f in rows if f.kind in KIND_GROUPS["target"]
+                   and not any(y == f.year and src != f.source for y, src in reported)})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.compare import KIND_GROUPS, Reading, reading
+from rag.compare import KIND_GROUPS, Reading, bounds, reading
 from rag.evidence import content_terms, term_coverage
 from rag.figures import TARGET, asked_families, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in
@@ -25,9 +25,6 @@ DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|�
 _MORE = {"高", "快", "大", "多"}
 _RATES = {"percent", "points", "permille"}
 QUANTITY_WORDS = re.compile(r"多少|几|百分之|哪个|最|更")
-# Qualifiers that bound a figure, kept in the answer as the report writes them.
-_BOUND_BEFORE = ("突破", "不低于", "不少于", "超过", "控制在", "不超过")
-_BOUND_AFTER = ("左右", "以上", "以内", "以下")
 KIND_WORD = {"target": "预期目标", "stretch": "力争", "estimate": "预计", "actual": ""}
 
 
@@ -106,9 +103,7 @@ def _phrase(r: Reading, n: int, with_place: bool = True) -> str:
     shown = r.shown
     if r.measure == LEVEL and f.growth is not None:
         shown += f"，{'下降' if f.growth < 0 else '增长'}{abs(f.growth):g}{f.growth_unit}"
-    words = (f.growth_qualifier if r.measure == GROWTH and f.growth_qualifier else f.qualifier).split()
-    before = "".join(w for w in words if w in _BOUND_BEFORE)
-    after = "".join(w for w in words if w in _BOUND_AFTER)
+    before, after = bounds(r)
     where = f"{f.place}{f.year}年" if with_place else f"{f.year}年"
     return f"{where}{f.indicator}{KIND_WORD.get(f.kind, '')}{before}{shown}{after}[{n}]"
 

@@ -11,7 +11,7 @@ import io
 import json
 from pathlib import Path
 
-from rag.compare import MISSING, VERDICT_ZH, Matrix, Reading, Tracked
+from rag.compare import MISSING, VERDICT_ZH, Matrix, Reading, Tracked, bounds
 from rag.errors import InputError
 from rag.ledger import Fact
 
@@ -173,15 +173,17 @@ ol{{font-size:90%;color:#333}}</style></head>
 # track
 
 
-def track_markdown(place: str, tracked: list[Tracked]) -> str:
+def track_markdown(place: str, tracked: list[Tracked], pending: list[int] = ()) -> str:
     """Targets against outcomes, with both quotes and the comparison applied."""
     lines = [f"### {place}：目标完成情况", "",
              "| 年份 | 指标 | 目标 | 结果 | 判定 | 规则 |", "|---|---|---|---|---|---|"]
     for t in tracked:
         outcome = t.outcome.shown + ("（预计）" if t.outcome and t.outcome.fact.kind == "estimate" else "") \
             if t.outcome else MISSING
-        lines.append(f"| {t.year} | {t.indicator} | {t.target.shown}{_qualifier(t.target)} | {outcome} | "
+        lines.append(f"| {t.year} | {t.indicator} | {_bounded(t.target)} | {outcome} | "
                      f"{VERDICT_ZH[t.status]} | {t.rule or '-'} |")
+    if pending:
+        lines += ["", f"{'、'.join(map(str, pending))}年的目标尚无下一年的报告可对照。"]
     lines.append("")
     for n, t in enumerate(tracked, 1):
         lines.append(f"[{n}] 目标：{t.target.fact.doc}｜{t.target.fact.section or '-'}：“{t.target.fact.quote}”")
@@ -190,7 +192,6 @@ def track_markdown(place: str, tracked: list[Tracked]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _qualifier(r: Reading) -> str:
-    words = r.fact.growth_qualifier if r.measure == "growth" and r.fact.measure == "level+growth" else r.fact.qualifier
-    shown = [w for w in words.split() if w in ("左右", "以上", "以内", "以下") or w.startswith("不")]
-    return "".join(shown)
+def _bounded(r: Reading) -> str:
+    before, after = bounds(r)
+    return f"{before}{r.shown}{after}"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from rag.compare import MET, MISSED, NOT_REPORTED, compare, track
+from rag.compare import MET, MISSED, NOT_REPORTED, compare, pending_years, track
 from rag.ledger import Ledger, extract_facts
 from rag.ledger_output import compare_csv, compare_html, compare_markdown, track_markdown
 from tests.metamorphic import shift_years_in
@@ -39,7 +39,7 @@ def pair(tmp_path) -> Ledger:
 def test_track_judges_each_target_by_its_qualifier(pair):
     verdicts = {t.indicator: t for t in track(pair.query(), "某县")}
     gdp = verdicts["地区生产总值"]  # 7%左右 against 6.6%: within the 0.5-point tolerance
-    assert gdp.status == MET and gdp.rule == "≥ 7 − 0.5" and gdp.outcome.fact.source == "/2024.txt"
+    assert gdp.status == MET and gdp.rule == "≥ 7% − 0.5个百分点" and gdp.outcome.fact.source == "/2024.txt"
     assert verdicts["一般公共预算收入"].status == MISSED  # 8%以上 against 7.5%
     assert verdicts["单位地区生产总值能耗"].status == MET  # 降低3% against 下降3.5%: fell further
     assert verdicts["社会消费品零售总额"].status == NOT_REPORTED and verdicts["社会消费品零售总额"].outcome is None
@@ -51,8 +51,18 @@ def test_track_judges_each_target_by_its_qualifier(pair):
 
 def test_an_outcome_never_comes_from_the_plan_itself(tmp_path):
     ledger = Ledger(tmp_path / "l.sqlite")
-    _report(ledger, "/only.txt", 2022, {"二、2023年工作安排": "地区生产总值增长7%左右。"})
-    assert [t.status for t in track(ledger.query(), "某县")] == [NOT_REPORTED]
+    _report(ledger, "/only.txt", 2022, {"二、2023年工作安排": "地区生产总值增长7%左右。",
+                                        "三、2023年预计": "预计2023年一般公共预算收入增长5%。"})
+    assert track(ledger.query(), "某县") == [] and pending_years(ledger.query(), "某县") == [2023]
+
+
+def test_a_ceiling_target_is_met_at_or_below_it(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    _report(ledger, "/2023.txt", 2022, {"二、2023年工作安排": "居民消费价格涨幅控制在3%左右,城镇登记失业率4.5%以内。"})
+    _report(ledger, "/2024.txt", 2023, {"一、2023年工作回顾": "居民消费价格上涨3.8%,城镇登记失业率3.9%。"})
+    verdicts = {t.indicator: t for t in track(ledger.query(), "某县")}
+    assert verdicts["城镇登记失业率"].status == MET and verdicts["城镇登记失业率"].rule.startswith("≤ 4.5%")
+    assert verdicts["居民消费价格"].status == MISSED
 
 
 def test_track_on_a_year_shifted_copy_of_a_seed(indexed, seeds_dir, tmp_path):
@@ -69,7 +79,8 @@ def test_track_on_a_year_shifted_copy_of_a_seed(indexed, seeds_dir, tmp_path):
     assert gdp.status == MISSED and gdp.outcome.fact.doc == "xingshan-2025.txt"
     assert gdp.target.fact.doc.startswith("003_")
     assert tracked[(2024, "地区生产总值", "level")].status == MISSED  # 突破185亿元 against 170亿元
-    assert tracked[(2025, "地区生产总值", "growth")].status == NOT_REPORTED  # the copy's own plan
+    assert (2025, "地区生产总值", "growth") not in tracked  # the copy's own plan: nothing reports on 2025 yet
+    assert pending_years(indexed.store.ledger.query(), "兴山县") == [2025]
 
 
 def test_compare_fills_every_place_and_cites_every_cell(indexed):
