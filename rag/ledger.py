@@ -830,7 +830,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # ---------------------------------------------------------------------------------------------
 # The store
 
-SCHEMA_VERSION = 1
+# Bump when the layout or the extraction rules change: the ledger is then rebuilt by the next `index`.
+SCHEMA_VERSION = 2
 
 
 def _quoted(column: str) -> str:
