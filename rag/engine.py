@@ -81,7 +81,8 @@ class Engine:
                                on_token=on_token)
 
     def close(self) -> None:
-        """Stop anything we started (the local LLM server)."""
+        """Stop anything we started (the local LLM server) and close the ledger."""
         close = getattr(self._llm, "close", None)
         if close:
             close()
+        self.store.close()

@@ -94,6 +94,12 @@ class ChunkStore:
             self._ledger = Ledger(self.settings.store.path / f"{self.name}.ledger.sqlite")
         return self._ledger
 
+    def close(self) -> None:
+        """Close the ledger's SQLite connection (Chroma's client needs no closing)."""
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
     # -- connection ---------------------------------------------------------------------------
 
     @property

@@ -52,7 +52,9 @@ def engine(settings, fake_llm):
     """An Engine with the hash embedder and the fake LLM."""
     from rag.engine import Engine
 
-    return Engine(settings, embedder=HashEmbedder(), llm=fake_llm)
+    engine = Engine(settings, embedder=HashEmbedder(), llm=fake_llm)
+    yield engine
+    engine.store.close()  # hundreds of tests: leaked SQLite handles would exhaust select()'s fd range
 
 
 @pytest.fixture

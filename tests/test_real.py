@@ -132,7 +132,8 @@ def test_chat_in_a_pseudo_terminal(real_engine, tmp_path):
     env = {**os.environ, "GOVBRIEF_STORE__PATH": str(real_engine.settings.store.path), "TERM": "dumb",
            "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120", "LINES": "40"}
     exe = os.path.join(os.path.dirname(sys.executable), "govbrief")
-    child = pexpect.spawn(exe, ["chat"], cwd=str(REPO), env=env, encoding="utf-8", timeout=180, dimensions=(40, 120))
+    child = pexpect.spawn(exe, ["chat"], cwd=str(REPO), env=env, encoding="utf-8", timeout=180, dimensions=(40, 120),
+                          use_poll=True)  # poll: select() fails on descriptors above 1024
     try:
         child.expect("模型已就绪")
         child.expect("问>")
