@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/ledger.py                       # seeds/, gold bench/ledger_gold.jsonl
     .venv/bin/python bench/ledger.py --dir REPORTS --gold none --chunk 360 --overlap 60
+    .venv/bin/python bench/ledger.py --brief-facts seeds/eval/brief_facts.json   # recall of a brief's figures
 
 Per document: rows, and coverage, the share of the figures in the text (a number with a unit,
 or an X∶1 ratio, counted once where chunks overlap) that became part of a row. Many figures are
@@ -12,6 +13,11 @@ every ledger-worthy figure was written down by hand; ``fact`` lines are those ro
 kind, indicator, value, unit). Precision counts the predicted rows whose quote lies inside a scope;
 recall counts the gold rows found. A row matches when all six fields are equal; the lenient line
 also accepts target for stretch and actual for estimate (what ``rag.figures.kind_matches`` allows).
+
+Against a brief fact file (``--brief-facts``): the share of its numeric facts (``actual`` and
+``target`` lines, each an indicator with its values) that some ledger row of the same document
+carries, scored with the brief eval's own name and value matching (``rag.brief_eval``), so the
+figure is the ledger's recall of what a one-page brief should state.
 """
 
 from __future__ import annotations
@@ -107,6 +113,38 @@ def coverage(doc, chunks, facts: list[Fact]) -> tuple[int, int]:
     return len(seen), len(used & seen)
 
 
+def row_values(fact: Fact) -> set[str]:
+    """The ways a row states its figures, as the brief eval compares them: ``170亿元``, ``170``, ``8%``."""
+    from rag.text import normalize
+
+    out = {normalize(fact.value + fact.unit), normalize(fact.value)}
+    if fact.growth is not None:
+        magnitude = f"{abs(fact.growth):g}{fact.growth_unit}"
+        out |= {normalize(magnitude), normalize(f"{fact.growth:g}{fact.growth_unit}")}
+    return out
+
+
+def brief_fact_recall(facts_by_doc: dict[str, list[Fact]], fact_file: Path) -> list[tuple[str, dict, bool]]:
+    """(document, fact, found) for every numeric fact of ``fact_file`` whose document was read."""
+    from rag.brief_eval import load_facts, name_matches
+    from rag.text import normalize
+
+    out = []
+    for file, entry in load_facts(fact_file).items():
+        if file not in facts_by_doc:
+            continue
+        for fact in entry["facts"]:
+            if fact["kind"] not in ("actual", "target"):
+                continue
+            rows = [r for r in facts_by_doc[file] if _GROUP.get(r.kind) == ("outcome" if fact["kind"] == "actual" else "goal")]
+            wanted = {normalize(v) for v in fact["values"]}
+            named = [r for r in rows if name_matches(fact["names"], r.indicator) or name_matches(fact["names"], r.indicator_text)]
+            have = set().union(*(row_values(r) for r in named)) if named else set()
+            found = wanted <= have or any(wanted <= row_values(r) for r in rows)
+            out.append((file, fact, found))
+    return out
+
+
 def main() -> None:
     """Run the ledger over a folder and print rows, coverage, kinds and gold precision/recall."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -115,9 +153,11 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=1200, help="chunk size (the indexer's max_chars)")
     ap.add_argument("--overlap", type=int, default=150)
     ap.add_argument("--show", action="store_true", help="print every row")
+    ap.add_argument("--brief-facts", type=Path, help="a brief fact file: print the ledger's recall of its figures")
     args = ap.parse_args()
 
     docs = {}
+    by_doc: dict[str, list[Fact]] = {}
     all_facts: list[Fact] = []
     kinds: Counter = Counter()
     measures: Counter = Counter()
@@ -128,6 +168,7 @@ def main() -> None:
         chunks = chunk_document(doc.text, doc.content_hash[:12], args.chunk, args.overlap)
         facts = facts_for_document(doc, chunks)
         docs[doc.name] = doc
+        by_doc[doc.name] = facts
         all_facts.extend(facts)
         kinds.update(f.kind or "unknown" for f in facts)
         measures.update(f.measure for f in facts)
@@ -145,6 +186,17 @@ def main() -> None:
     print("rows by measure:", ", ".join(f"{k} {n}" for k, n in measures.most_common()))
     print("indicators:", len({f.indicator for f in all_facts}))
 
+    if args.brief_facts:
+        results = brief_fact_recall(by_doc, args.brief_facts)
+        print(f"\nbrief facts ({args.brief_facts.name}): figures a brief should state, found in the ledger")
+        for file in sorted({f for f, _, _ in results}):
+            mine = [ok for f, _, ok in results if f == file]
+            print(f"  {file:28} {sum(mine):3}/{len(mine):<3} {sum(mine) / len(mine):.0%}")
+        hits = sum(ok for _, _, ok in results)
+        print(f"  {'all':28} {hits:3}/{len(results):<3} {hits / len(results):.1%}" if results else "  no numeric facts")
+        for file, fact, ok in results:
+            if not ok:
+                print(f"  missed: {file} {fact['kind']} {'/'.join(fact['names'])} {' '.join(fact['values'])}")
     if args.gold == "none":
         return
     lines = [json.loads(x) for x in Path(args.gold).read_text("utf-8").splitlines() if x.strip()]
