@@ -92,7 +92,7 @@ def index(
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in Chinese.")],
     county: Annotated[list[str] | None, typer.Option("--county", "-c", help="Limit to this county (repeatable).")] = None,
-    k: Annotated[int | None, typer.Option("--k", help="Chunks to retrieve.")] = None,
+    k: Annotated[int | None, typer.Option("--k", min=1, help="Chunks to retrieve (at least 1).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print answer, citations, chunks and timings as JSON.")] = False,
     model: Annotated[str | None, typer.Option("--model", help="LLM model (local: qwen2.5-coder-1.5b or qwen2.5-coder-0.5b).")] = None,
 ) -> None:
@@ -167,7 +167,7 @@ def inspect(
 def evaluate(
     questions: Annotated[Path, typer.Option("--questions", "-q", help="JSONL question file.")] = Path("seeds/eval/qa.jsonl"),
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write one record per question here.")] = None,
-    k: Annotated[int | None, typer.Option("--k", help="Chunks to retrieve.")] = None,
+    k: Annotated[int | None, typer.Option("--k", min=1, help="Chunks to retrieve (at least 1).")] = None,
     model: Annotated[str | None, typer.Option("--model", help="LLM model.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -214,6 +214,11 @@ def main() -> None:
     exits = (click.exceptions.Exit, typer.Exit)
     aborts = (click.exceptions.Abort, typer.Abort)
     usage_errors = (click.ClickException, typer.exceptions.TyperException)
+    try:  # Typer >= 0.22 vendors click: its UsageError is not click's
+        from typer._click.exceptions import UsageError as _VendoredUsageError
+    except ImportError:
+        _VendoredUsageError = click.UsageError
+    usage_lines = (click.UsageError, _VendoredUsageError)
     try:
         code = app(standalone_mode=False)  # Exit codes are returned (not raised) in this mode
         if isinstance(code, int) and code:
@@ -229,7 +234,13 @@ def main() -> None:
         err.print("[yellow]aborted[/yellow]")
         sys.exit(130)
     except usage_errors as exc:
-        if hasattr(exc, "show"):
+        ctx = getattr(exc, "ctx", None)
+        if isinstance(exc, usage_lines):  # one line, not click's usage block (`--k 0`, a missing argument)
+            hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            from rich.markup import escape
+
+            err.print(f"[red]error:[/red] {escape(exc.format_message() + hint)}", highlight=False)
+        elif hasattr(exc, "show"):
             exc.show()
         else:
             err.print(f"[red]error:[/red] {exc.format_message()}", highlight=False)

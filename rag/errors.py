@@ -5,10 +5,34 @@ anything else is a bug and shows a traceback only with ``--debug``.
 """
 
 
+# Secrets that must never reach a message or an output file: the configured API key is added
+# when a client is built (rag.llm.OpenAIChat). An endpoint may echo the key back in an error body.
+_SECRETS: set[str] = set()
+REDACTED = "***"
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that ``redact`` hides it (values under 6 characters are not secrets)."""
+    if value and len(value) >= 6:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***``: applied to every error message,
+    the export manifest and eval records."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
 class GovbriefError(Exception):
     """Base class for errors a user can act on."""
 
     exit_code = 1
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
 
 
 class InputError(GovbriefError):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.answer import Answer
-from rag.errors import InputError, LLMError
+from rag.errors import InputError, LLMError, redact
 from rag.prompts import CANNOT_ANSWER
 from rag.text import normalize, numbers, strip_markup
 
@@ -219,7 +219,7 @@ def write_records(records: list[dict], path: Path) -> None:
     """One JSON object per line, written atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    tmp.write_text(redact("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)), "utf-8")  # no echoed key
     tmp.replace(path)
 
 

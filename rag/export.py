@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rag.brief import brief_document, brief_settings_hash
 from rag.brief_schema import CountyBrief, Indicator, Source
-from rag.errors import GovbriefError, InputError
+from rag.errors import GovbriefError, InputError, redact
 from rag.llm import ChatClient
 from rag.settings import Settings
 from rag.store import ChunkStore
@@ -474,7 +474,7 @@ def _save_manifest(out_dir: Path, manifest: dict, docs: list[dict], fmt: str) ->
     current = {d["file"] for d in docs}
     data = {**manifest, "format": fmt, "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "documents": {k: v for k, v in manifest["documents"].items() if k in current}}
-    atomic_write(out_dir / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1))
+    atomic_write(out_dir / MANIFEST, redact(json.dumps(data, ensure_ascii=False, indent=1)))  # errors may echo a key
 
 
 __all__ = [

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from rag.errors import LLMCrashError, LLMError, ModelError
+from rag.errors import LLMCrashError, LLMError, ModelError, redact, register_secret
 from rag.settings import LOCAL_MODELS, LLMSettings
 
 
@@ -192,6 +192,7 @@ class OpenAIChat:
         self.server = LocalServer(settings, cache_dir) if settings.is_local else None
         self.on_notice = on_notice
         self._client = None
+        register_secret(settings.api_key.get_secret_value())  # an endpoint may echo it in an error
 
     def start(self) -> None:
         """Begin starting the local server early, so it loads while we retrieve."""
@@ -265,10 +266,14 @@ class OpenAIChat:
             raise LLMError(f"{self.endpoint} answered HTTP {exc.status_code}: {_short(exc.message)}") from None
         except (json.JSONDecodeError, openai.APIResponseValidationError, AttributeError, TypeError) as exc:
             raise LLMError(f"{self.endpoint} answered something that is not a chat completion ({exc.__class__.__name__}).") from None
-        if text is None:
-            text = ""  # a valid completion with no content: the caller decides what silence means
-        if not isinstance(text, str):
+        if text is not None and not isinstance(text, str):
             raise LLMError(f"{self.endpoint} answered something that is not text.")
+        if not is_text_reply(text):
+            # Not the model saying "the documents do not say": silence or garbage is an endpoint fault
+            # (issue 12, found 4), never shown as a refusal.
+            what = "an empty reply" if not (text or "").strip() else "a reply with no words in it"
+            raise LLMError(f"{self.endpoint} answered {what}: check the endpoint and model "
+                           "(GOVBRIEF_LLM__BASE_URL, GOVBRIEF_LLM__MODEL).")
         return text
 
     def _stream(self, kwargs: dict, on_token: Callable[[str], None]) -> Iterator[str]:
@@ -286,6 +291,12 @@ class OpenAIChat:
             self.server.stop()
 
 
+def is_text_reply(text: str | None) -> bool:
+    """True when a reply holds at least one letter, digit or CJK character: not None, empty,
+    whitespace, or only punctuation, control and replacement characters."""
+    return bool(text) and any(ch.isalnum() for ch in text)
+
+
 def _short(message: str, limit: int = 160) -> str:
-    message = " ".join(str(message).split())
+    message = redact(" ".join(str(message).split()))
     return message if len(message) <= limit else message[:limit] + "…"
