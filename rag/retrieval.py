@@ -22,7 +22,7 @@ class Retrieval:
 
 
 class Retriever:
-    """Retrieves from one ChunkStore; the corpus (for BM25 and routing) is read once."""
+    """Retrieves from one ChunkStore; the corpus (for routing) is read once; BM25 comes from the store's keyword index."""
 
     def __init__(self, store: ChunkStore, embedder: Embedder | None, settings: RetrievalSettings):
         self.store = store
@@ -111,7 +111,8 @@ class Retriever:
         if not pool:
             return Retrieval(hits=[], scope=scope, unknown_places=unknown)
 
-        rankings: list[tuple[float, list[str]]] = [(self.settings.keyword_weight, self._bm25(question, pool))]
+        keyword = self._bm25(question, scope or None, sources)
+        rankings: list[tuple[float, list[str]]] = [(self.settings.keyword_weight, keyword)]
         if self.embedder is not None and self.settings.dense_weight > 0:
             where = {"county": scope[0]} if scope else None
             if sources:
@@ -131,19 +132,13 @@ class Retriever:
             hits.append(StoredChunk(chunk.id, chunk.text, chunk.meta, score=round(fused[cid], 5)))
         return Retrieval(hits=hits, scope=scope, unknown_places=unknown)
 
-    def _bm25(self, question: str, pool: list[StoredChunk]) -> list[str]:
-        from rank_bm25 import BM25Okapi
-
+    def _bm25(self, question: str, counties: list[str] | None, sources: set[str] | None) -> list[str]:
+        """Chunk ids by BM25 from the persisted keyword index, restricted to the scope."""
         query = keyword_tokens(question)
         if not query:
             return []
-        bm25 = BM25Okapi([c.meta.get("tokens", "").split() or ["∅"] for c in pool])
-        scores = bm25.get_scores(query)
-        # In a pool of one or two documents every term found in all of them gets a negative idf;
-        # then the chunks that match most have the largest magnitude, and none would be kept.
-        key = (lambda i: -scores[i]) if max(scores, default=0) > 0 else (lambda i: -abs(scores[i]))
-        order = sorted(range(len(pool)), key=key)
-        return [pool[i].id for i in order[: self.settings.candidates] if scores[i] != 0]
+        found = self.store.keyword_index.search(query, self.settings.candidates, counties=counties, sources=sources)
+        return [chunk_id for chunk_id, _ in found]
 
 
 def documents_for_year(question: str, pool: list[StoredChunk]) -> set[str] | None:

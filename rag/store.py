@@ -7,8 +7,10 @@ completely indexed, so a no-change re-index needs neither Chroma nor the embeddi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +82,7 @@ class ChunkStore:
         self._client = None
         self._collection = None
         self._ledger = None
+        self._keyword = None
 
     @property
     def ledger(self):
@@ -94,11 +97,98 @@ class ChunkStore:
             self._ledger = Ledger(self.settings.store.path / f"{self.name}.ledger.sqlite")
         return self._ledger
 
+    @property
+    def keyword_index(self):
+        """The persisted BM25 index (``rag.keyword_index``) beside the collection, opened once.
+
+        Like the ledger it lives under the local ``store.path`` even for a Chroma server. On
+        opening it is checked against what Chroma holds (the manifest locally, the chunk count
+        on a server); documents it lacks or holds stale are filled in from the tokens Chroma
+        stores with each chunk, so a missing or corrupt index is rebuilt, never re-tokenised.
+        """
+        if self._keyword is None:
+            from rag.keyword_index import KeywordIndex
+
+            index = KeywordIndex(self.settings.store.path / f"{self.name}.bm25", {"collection": self.name})
+            self._keyword = index
+            self._sync_keyword(index)
+        return self._keyword
+
+    def _sync_keyword(self, index) -> None:
+        if self.name not in {c.name for c in self.client.list_collections()}:
+            return
+        col = self.collection()
+        have = index.documents()
+        if self.manifest.path is not None and self.manifest.docs:
+            want = {s: e["doc_hash"] for s, e in self.manifest.docs.items()}
+        elif len(index) == col.count():
+            return
+        else:
+            want = None  # a server (or a lost manifest): read every chunk's metadata once
+        if want is not None and want == have:
+            return
+        if want is None or sum(have.get(s) != h for s, h in want.items()) > 50:
+            got = col.get(include=["metadatas"])
+        else:
+            missing = sorted(s for s, h in want.items() if have.get(s) != h)
+            got = col.get(where={"source": {"$in": missing}}, include=["metadatas"]) if missing else {"ids": [], "metadatas": []}
+        docs: dict[tuple[str, str], list[tuple[str, dict]]] = {}
+        for chunk_id, meta in zip(got["ids"], got["metadatas"]):
+            docs.setdefault((meta["source"], meta.get("doc_hash", "")), []).append((chunk_id, meta))
+        fresh = []
+        for (source, doc_hash), rows in docs.items():
+            if have.get(source) != doc_hash and (want is None or want.get(source) == doc_hash):
+                rows.sort(key=lambda r: r[1].get("index", 0))
+                fresh.append((source, doc_hash, [r[0] for r in rows], [_with_tokens(r[1], r[0], col) for r in rows]))
+        index.put_documents(fresh)
+        present = {source for source, _ in docs} if want is None else set(want)
+        index.prune(present)
+
+    @contextlib.contextmanager
+    def writer_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the store's writer lock (a ``filelock`` file under ``store.path``) for one index run.
+
+        A second writer calls ``on_wait`` and waits (up to ``store.lock_wait`` seconds), then
+        re-reads the manifest: the first writer's entries must not be overwritten by a stale copy.
+        The OS releases the lock when its holder dies, so a killed run never leaves it stuck.
+        """
+        from filelock import FileLock, Timeout
+
+        from rag.errors import StoreLockedError
+
+        folder = Path(self.settings.store.path)
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(folder / "writer.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            wait = self.settings.store.lock_wait
+            try:
+                lock.acquire(timeout=-1 if wait is None else wait)
+            except Timeout:
+                raise StoreLockedError(
+                    f"another index run holds the store {folder} (waited {wait:.0f} s): "
+                    "run again when it is done, or raise GOVBRIEF_STORE__LOCK_WAIT."
+                ) from None
+        try:
+            self.manifest = Manifest(self.manifest.path)
+            if self._keyword is not None:  # opened before the other writer finished: stale
+                self._keyword.close()
+                self._keyword = None
+            yield
+        finally:
+            lock.release()
+
     def close(self) -> None:
-        """Close the ledger's SQLite connection (Chroma's client needs no closing)."""
+        """Close the ledger's and keyword index's SQLite connections (Chroma's client needs no closing)."""
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        if self._keyword is not None:
+            self._keyword.close()
+            self._keyword = None
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -166,12 +256,22 @@ class ChunkStore:
         hashes = {m.get("doc_hash") for m in got["metadatas"]}
         return hashes == {doc_hash} and len(got["ids"]) == n_chunks
 
-    def put_document(self, source: str, doc_hash: str, ids: list[str], texts: list[str], metas: list[dict],
-                     vectors: list[list[float]], doc_meta: dict) -> int:
-        """Upsert a document's chunks, then delete its stale ones; returns chunks removed.
+    def saved_ids(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` Chroma already holds: chunks an interrupted run saved before it stopped.
 
-        Ids are deterministic, so re-running after an interruption overwrites rather than
-        duplicates; the manifest entry is written last, only once Chroma holds the document.
+        A chunk id derives from the file's path, its content hash and the chunk's position, and
+        the collection from the chunking settings, so a saved id is that very chunk, embedded.
+        """
+        col = self.collection(create=True)
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(col.get(ids=ids[start : start + 500], include=[])["ids"])
+        return found
+
+    def put_chunks(self, ids: list[str], texts: list[str], metas: list[dict], vectors: list[list[float]]) -> None:
+        """Upsert some of a document's chunks (one embedding batch), so an interruption keeps them.
+
+        The document is not complete (``is_current``) until ``put_document`` records it.
         """
         col = self.collection(create=True)
         batch = 64
@@ -179,10 +279,25 @@ class ChunkStore:
             end = start + batch
             col.upsert(ids=ids[start:end], documents=texts[start:end], metadatas=metas[start:end],
                        embeddings=vectors[start:end])
+
+    def put_document(self, source: str, doc_hash: str, ids: list[str], texts: list[str], metas: list[dict],
+                     vectors: list[list[float]] | None, doc_meta: dict) -> int:
+        """Upsert a document's chunks, then delete its stale ones; returns chunks removed.
+
+        Ids are deterministic, so re-running after an interruption overwrites rather than
+        duplicates; the manifest entry is written last, only once Chroma holds the document.
+        ``vectors=None``: every chunk is already saved (``put_chunks``, batch by batch); this
+        only removes the stale ones and records the document as complete.
+        """
+        col = self.collection(create=True)
+        if vectors is not None:
+            self.put_chunks(ids, texts, metas, vectors)
         old = col.get(where={"source": source}, include=[])
         stale = sorted(set(old["ids"]) - set(ids))
         if stale:
             col.delete(ids=stale)
+        # Before the manifest: a document recorded as done is always in the keyword index.
+        self.keyword_index.put_document(source, doc_hash, ids, metas)
         self.manifest.docs[source] = {"doc_hash": doc_hash, "n_chunks": len(ids), "meta": doc_meta}
         self.manifest.save()
         return len(stale)
@@ -201,6 +316,7 @@ class ChunkStore:
         self.manifest.save()
         kept = {m["source"] for m in got["metadatas"]} - gone
         self.ledger.prune(kept)
+        self.keyword_index.prune(kept)
         return sorted(gone)
 
     # -- reading ------------------------------------------------------------------------------
@@ -239,3 +355,15 @@ class ChunkStore:
             })
             entry["chunks"] += 1
         return sorted(docs.values(), key=lambda d: d["file"])
+
+
+def _with_tokens(meta: dict, chunk_id: str, col) -> dict:
+    """A chunk's metadata with its keyword tokens; an index from before tokens were stored
+    has them computed once from the chunk's text."""
+    if "tokens" in meta:
+        return meta
+    from rag.text import keyword_tokens
+
+    text = col.get(ids=[chunk_id], include=["documents"])["documents"][0]
+    label = "｜".join(x for x in (meta.get("county", ""), meta.get("heading", "")) if x)
+    return {**meta, "tokens": " ".join(keyword_tokens(f"{label}\n{text}" if label else text))}
