@@ -76,12 +76,7 @@ def index_paths(
     """
     started = time.perf_counter()
     report = IndexReport()
-    files: list[Path] = []
-    for given in paths:
-        try:
-            files.extend(iter_report_files([given]))
-        except InputError as exc:  # a missing path costs only itself: the other paths are still indexed
-            report.files.append(FileResult(given.name or str(given), "failed", error=str(exc)))
+    files = iter_report_files(paths)
     settings = store.settings
     embedder: Embedder | None = None
     on_event("start", {"files": len(files)})
@@ -89,7 +84,7 @@ def index_paths(
         source = str(path.resolve())
         on_event("file", {"file": path.name})
         try:
-            doc = load_document(path, overrides, max_bytes=settings.ingest.max_bytes)
+            doc = load_document(path, overrides)
             chunks = chunk_document(
                 doc.text, document_id(source, doc.content_hash), settings.chunking.max_chars, settings.chunking.overlap_chars
             )
@@ -100,30 +95,23 @@ def index_paths(
                 report.files.append(FileResult(path.name, "unchanged", len(chunks), county=doc.meta.county))
                 on_event("done", {"file": path.name, "chunks": len(chunks), "status": "unchanged"})
                 continue
-            ids = [c.id for c in chunks]
-            metas = [chunk_metadata(doc, source, c) for c in chunks]
-            # Each batch is saved as soon as it is embedded, so an interrupted run loses at most one
-            # batch; the next run embeds only the chunks not saved yet (same ids: no duplicates).
-            saved = store.saved_ids(ids)
-            todo = [i for i, c in enumerate(chunks) if c.id not in saved]
-            if todo and embedder is None:
+            if embedder is None:
                 on_event("loading", {"model": settings.embedding.model})
                 embedder = embedder_factory()
+            texts = [c.labelled_text(doc.meta.county) for c in chunks]
+            vectors: list[list[float]] = []
             batch = settings.embedding.batch_size
-            for start in range(0, len(todo), batch):
-                part = todo[start : start + batch]
-                vectors = embedder.embed_documents([chunks[i].labelled_text(doc.meta.county) for i in part])
-                store.put_chunks([ids[i] for i in part], [chunks[i].text for i in part], [metas[i] for i in part], vectors)
-                report.embedded += len(part)
-                on_event("embedded", {"n": len(part)})
-            # Complete only now: stale chunks go and the manifest records the document.
+            for start in range(0, len(texts), batch):
+                vectors.extend(embedder.embed_documents(texts[start : start + batch]))
+                report.embedded += len(texts[start : start + batch])
+                on_event("embedded", {"n": len(texts[start : start + batch])})
             removed = store.put_document(
                 source,
                 doc.content_hash,
-                ids=ids,
+                ids=[c.id for c in chunks],
                 texts=[c.text for c in chunks],
-                metas=metas,
-                vectors=None,
+                metas=[chunk_metadata(doc, source, c) for c in chunks],
+                vectors=vectors,
                 doc_meta=doc.meta.to_dict(),
             )
             # After the chunks: a ledger row always has its chunk in the store.

@@ -7,10 +7,8 @@ completely indexed, so a no-change re-index needs neither Chroma nor the embeddi
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,43 +142,6 @@ class ChunkStore:
         present = {source for source, _ in docs} if want is None else set(want)
         index.prune(present)
 
-    @contextlib.contextmanager
-    def writer_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-        """Hold the store's writer lock (a ``filelock`` file under ``store.path``) for one index run.
-
-        A second writer calls ``on_wait`` and waits (up to ``store.lock_wait`` seconds), then
-        re-reads the manifest: the first writer's entries must not be overwritten by a stale copy.
-        The OS releases the lock when its holder dies, so a killed run never leaves it stuck.
-        """
-        from filelock import FileLock, Timeout
-
-        from rag.errors import StoreLockedError
-
-        folder = Path(self.settings.store.path)
-        folder.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(folder / "writer.lock")
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            if on_wait:
-                on_wait()
-            wait = self.settings.store.lock_wait
-            try:
-                lock.acquire(timeout=-1 if wait is None else wait)
-            except Timeout:
-                raise StoreLockedError(
-                    f"another index run holds the store {folder} (waited {wait:.0f} s): "
-                    "run again when it is done, or raise GOVBRIEF_STORE__LOCK_WAIT."
-                ) from None
-        try:
-            self.manifest = Manifest(self.manifest.path)
-            if self._keyword is not None:  # opened before the other writer finished: stale
-                self._keyword.close()
-                self._keyword = None
-            yield
-        finally:
-            lock.release()
-
     def close(self) -> None:
         """Close the ledger's and keyword index's SQLite connections (Chroma's client needs no closing)."""
         if self._ledger is not None:
@@ -256,22 +217,12 @@ class ChunkStore:
         hashes = {m.get("doc_hash") for m in got["metadatas"]}
         return hashes == {doc_hash} and len(got["ids"]) == n_chunks
 
-    def saved_ids(self, ids: list[str]) -> set[str]:
-        """Those of ``ids`` Chroma already holds: chunks an interrupted run saved before it stopped.
+    def put_document(self, source: str, doc_hash: str, ids: list[str], texts: list[str], metas: list[dict],
+                     vectors: list[list[float]], doc_meta: dict) -> int:
+        """Upsert a document's chunks, then delete its stale ones; returns chunks removed.
 
-        A chunk id derives from the file's path, its content hash and the chunk's position, and
-        the collection from the chunking settings, so a saved id is that very chunk, embedded.
-        """
-        col = self.collection(create=True)
-        found: set[str] = set()
-        for start in range(0, len(ids), 500):
-            found.update(col.get(ids=ids[start : start + 500], include=[])["ids"])
-        return found
-
-    def put_chunks(self, ids: list[str], texts: list[str], metas: list[dict], vectors: list[list[float]]) -> None:
-        """Upsert some of a document's chunks (one embedding batch), so an interruption keeps them.
-
-        The document is not complete (``is_current``) until ``put_document`` records it.
+        Ids are deterministic, so re-running after an interruption overwrites rather than
+        duplicates; the manifest entry is written last, only once Chroma holds the document.
         """
         col = self.collection(create=True)
         batch = 64
@@ -279,19 +230,6 @@ class ChunkStore:
             end = start + batch
             col.upsert(ids=ids[start:end], documents=texts[start:end], metadatas=metas[start:end],
                        embeddings=vectors[start:end])
-
-    def put_document(self, source: str, doc_hash: str, ids: list[str], texts: list[str], metas: list[dict],
-                     vectors: list[list[float]] | None, doc_meta: dict) -> int:
-        """Upsert a document's chunks, then delete its stale ones; returns chunks removed.
-
-        Ids are deterministic, so re-running after an interruption overwrites rather than
-        duplicates; the manifest entry is written last, only once Chroma holds the document.
-        ``vectors=None``: every chunk is already saved (``put_chunks``, batch by batch); this
-        only removes the stale ones and records the document as complete.
-        """
-        col = self.collection(create=True)
-        if vectors is not None:
-            self.put_chunks(ids, texts, metas, vectors)
         old = col.get(where={"source": source}, include=[])
         stale = sorted(set(old["ids"]) - set(ids))
         if stale:
