@@ -14,9 +14,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+
+from cli.render import escape
+from rag.text import strip_controls
 
 BRIEF_FORMATS = ("md", "json", "html")
 MODEL_HELP = "LLM model (local: qwen2.5-coder-1.5b or qwen2.5-coder-0.5b)."
@@ -77,7 +79,7 @@ def brief(
         for b in briefs:
             show(cli.console, b)
     else:
-        sys.stdout.write(render(briefs, fmt))
+        sys.stdout.write(strip_controls(render(briefs, fmt)))
 
 
 def _summary_line(console: Console, brief) -> None:

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 
 from cli import render
+from cli.render import escape
 
 HELP = """命令：
   /county X    只在 X 的文件中检索（可写多个，用空格分开）；/county 清除范围

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
+from cli.render import escape
 from rag.errors import InputError
 
 FACT_FORMATS = ("table", "csv", "json", "xlsx")

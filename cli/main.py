@@ -226,7 +226,7 @@ def main() -> None:
     except GovbriefError as exc:
         if STATE["debug"]:
             err.print_exception()
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {render.escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
     except exits as exc:
         sys.exit(exc.exit_code)

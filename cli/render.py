@@ -6,10 +6,18 @@ import time
 from collections import Counter
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from rag.text import strip_controls
+
+
+def escape(text) -> str:
+    """Text safe to show: no terminal escapes or controls (a document's ``\\x1b]0;…\\x07`` would
+    retitle the terminal, ``\\x1b[2J`` clear it), no rich markup. Every render path uses it."""
+    return _escape_markup(strip_controls(str(text)))
 
 
 def run_index(console: Console, run):
@@ -49,7 +57,8 @@ def index_summary(console: Console, report, settings) -> None:
         table.add_column(col)
     colors = {"indexed": "green", "unchanged": "dim", "failed": "red"}
     for f in report.files:
-        table.add_row(f.file, f.county, f"[{colors[f.status]}]{f.status}[/]", str(f.chunks), str(f.removed or ""))
+        table.add_row(escape(f.file), escape(f.county), f"[{colors[f.status]}]{f.status}[/]", str(f.chunks),
+                      str(f.removed or ""))
     console.print(table)
     counts = Counter(f.status for f in report.files)
     line = ", ".join(f"{n} {s}" for s, n in counts.items())
@@ -57,7 +66,7 @@ def index_summary(console: Console, report, settings) -> None:
     facts = f"; {report.facts} figures in the ledger" if report.facts else ""
     console.print(f"{line}; {report.embedded} chunks embedded in {report.seconds:.1f} s{rate}{facts}")
     if report.pruned:
-        console.print(f"pruned {len(report.pruned)} missing file(s): " + ", ".join(report.pruned))
+        console.print(f"pruned {len(report.pruned)} missing file(s): " + escape(", ".join(report.pruned)))
 
 
 def citations(console: Console, answer, *, full: bool = False) -> None:
@@ -108,7 +117,7 @@ def documents(console: Console, docs: list[dict], settings) -> None:
 
     for d in docs:
         where = " · ".join(x for x in (d.get("prefecture"), d.get("province")) if x)
-        table.add_row(d["file"], cell(d, "county"), escape(where), cell(d, "doc_type"), cell(d, "year_under_review"),
+        table.add_row(escape(d["file"]), cell(d, "county"), escape(where), cell(d, "doc_type"), cell(d, "year_under_review"),
                       cell(d, "plan_year"), str(d["chunks"]))
     console.print(table)
     console.print("[dim]sources: T title, F file name, X text, D division table, O override[/]")
@@ -119,7 +128,7 @@ SOURCE_LABEL = {"title": "T", "filename": "F", "text": "X", "division table": "D
 
 def inspect(console: Console, doc, chunks, *, full: bool = False) -> None:
     """Metadata, removed noise, chunk sizes and the cleaned text of one file."""
-    meta = Table(show_header=False, title=f"{doc.name} · sha256 {doc.content_hash[:12]}")
+    meta = Table(show_header=False, title=f"{escape(doc.name)} · sha256 {doc.content_hash[:12]}")
     sources = doc.meta.sources
     for key, value in doc.meta.to_dict().items():
         if key == "sources":
@@ -170,7 +179,7 @@ def eval_summary(console: Console, summary: dict) -> None:
         for col in ("group", "n", "accuracy", "refusal acc.", "false refusals", "recall@k", "citation support", "p50 s"):
             table.add_column(col)
         for group, m in summary[key].items():
-            table.add_row(group, str(m["n"]), _pct(m["accuracy"]), _pct(m["refusal_accuracy"]),
+            table.add_row(escape(group), str(m["n"]), _pct(m["accuracy"]), _pct(m["refusal_accuracy"]),
                           _pct(m["false_refusal_rate"]), _pct(m["recall_at_k"]), _pct(m["citation_support"]),
                           f"{m['latency_p50']:.1f}")
         console.print(table)

@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from rag.errors import InputError
+from rag.text import strip_controls
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 
@@ -287,7 +288,8 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
     """Return (clean text with one paragraph per line, the lines that were removed)."""
     removed: list[str] = []
     lines = []
-    raw_lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # Terminal escapes and other controls inside a document never reach the store (issue 12, found 8).
+    raw_lines = strip_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     for piece in (p for raw_line in raw_lines for p in _split_run_on(raw_line)):
         line = normalize_whitespace(piece)
         if markdown:

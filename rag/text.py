@@ -22,6 +22,26 @@ def strip_markup(answer: str) -> str:
     return ENUMERATION.sub("", CITATION.sub("", answer))
 
 
+# What a terminal would obey inside a document: escape sequences (CSI ``\x1b[2J``, OSC
+# ``\x1b]0;title\x07``, their 8-bit forms, two-character ESC codes), then any other C0/C1 control,
+# DEL and the bidi overrides that reorder what is shown.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,512}?(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -~]?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` with terminal escape sequences and control characters removed; line breaks
+    (\\r, \\f and \\v become \\n) and tabs stay. Used at ingest and on everything the CLI shows."""
+    if not _CONTROLS.search(text):
+        return text
+    text = text.replace("\r\n", "\n").translate({0x0D: "\n", 0x0C: "\n", 0x0B: "\n"})
+    return _CONTROLS.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
 def normalize(text: str) -> str:
     """NFKC, simplified script, no whitespace: the comparison form used for quotes and metrics.
 
