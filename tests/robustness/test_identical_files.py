@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from rag.indexer import index_paths
 
 
@@ -17,6 +19,7 @@ def _copies(tmp_path, seeds_dir, n):
     return paths
 
 
+@pytest.mark.found(1, asserts=("data_lost", "duplicates"))
 def test_two_copies_of_one_report_are_two_documents_and_pruning_one_keeps_the_other(engine, seeds_dir, tmp_path):
     a, b = _copies(tmp_path, seeds_dir, 2)
     report = index_paths([a.parent, b.parent], engine.store, lambda: engine.embedder)
@@ -34,6 +37,7 @@ def test_two_copies_of_one_report_are_two_documents_and_pruning_one_keeps_the_ot
     assert [f.status for f in again.files] == ["unchanged"] and again.embedded == 0
 
 
+@pytest.mark.found(1, asserts=("data_lost", "duplicates"))
 def test_many_copies_embed_and_keep_every_chunk(engine, seeds_dir, tmp_path):
     copies = _copies(tmp_path, seeds_dir, 5)
     report = index_paths([p.parent for p in copies], engine.store, lambda: engine.embedder)
