@@ -157,7 +157,7 @@ def inspect(
     from rag.ingest import load_document
 
     settings = load_settings()
-    doc = load_document(file)
+    doc = load_document(file, max_bytes=settings.ingest.max_bytes)
     chunks = chunk_document(doc.text, document_id(str(file.resolve()), doc.content_hash),
                             settings.chunking.max_chars, settings.chunking.overlap_chars)
     render.inspect(console, doc, chunks, full=full)

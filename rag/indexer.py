@@ -76,7 +76,12 @@ def index_paths(
     """
     started = time.perf_counter()
     report = IndexReport()
-    files = iter_report_files(paths)
+    files: list[Path] = []
+    for given in paths:
+        try:
+            files.extend(iter_report_files([given]))
+        except InputError as exc:  # a missing path costs only itself: the other paths are still indexed
+            report.files.append(FileResult(given.name or str(given), "failed", error=str(exc)))
     settings = store.settings
     embedder: Embedder | None = None
     on_event("start", {"files": len(files)})
@@ -84,7 +89,7 @@ def index_paths(
         source = str(path.resolve())
         on_event("file", {"file": path.name})
         try:
-            doc = load_document(path, overrides)
+            doc = load_document(path, overrides, max_bytes=settings.ingest.max_bytes)
             chunks = chunk_document(
                 doc.text, document_id(source, doc.content_hash), settings.chunking.max_chars, settings.chunking.overlap_chars
             )
@@ -95,23 +100,30 @@ def index_paths(
                 report.files.append(FileResult(path.name, "unchanged", len(chunks), county=doc.meta.county))
                 on_event("done", {"file": path.name, "chunks": len(chunks), "status": "unchanged"})
                 continue
-            if embedder is None:
+            ids = [c.id for c in chunks]
+            metas = [chunk_metadata(doc, source, c) for c in chunks]
+            # Each batch is saved as soon as it is embedded, so an interrupted run loses at most one
+            # batch; the next run embeds only the chunks not saved yet (same ids: no duplicates).
+            saved = store.saved_ids(ids)
+            todo = [i for i, c in enumerate(chunks) if c.id not in saved]
+            if todo and embedder is None:
                 on_event("loading", {"model": settings.embedding.model})
                 embedder = embedder_factory()
-            texts = [c.labelled_text(doc.meta.county) for c in chunks]
-            vectors: list[list[float]] = []
             batch = settings.embedding.batch_size
-            for start in range(0, len(texts), batch):
-                vectors.extend(embedder.embed_documents(texts[start : start + batch]))
-                report.embedded += len(texts[start : start + batch])
-                on_event("embedded", {"n": len(texts[start : start + batch])})
+            for start in range(0, len(todo), batch):
+                part = todo[start : start + batch]
+                vectors = embedder.embed_documents([chunks[i].labelled_text(doc.meta.county) for i in part])
+                store.put_chunks([ids[i] for i in part], [chunks[i].text for i in part], [metas[i] for i in part], vectors)
+                report.embedded += len(part)
+                on_event("embedded", {"n": len(part)})
+            # Complete only now: stale chunks go and the manifest records the document.
             removed = store.put_document(
                 source,
                 doc.content_hash,
-                ids=[c.id for c in chunks],
+                ids=ids,
                 texts=[c.text for c in chunks],
-                metas=[chunk_metadata(doc, source, c) for c in chunks],
-                vectors=vectors,
+                metas=metas,
+                vectors=None,
                 doc_meta=doc.meta.to_dict(),
             )
             # After the chunks: a ledger row always has its chunk in the store.

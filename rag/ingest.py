@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -123,23 +125,71 @@ class Document:
 # Decoding
 
 
+# Big5 (Taiwan, Hong Kong and Macao sites; cp950 is Windows' Big5, HKSCS Hong Kong's) after
+# GB18030. GB18030 decodes almost any byte string, Big5 bytes included, as garbled rare
+# characters; so when both decode, the reading whose characters are common Chinese wins.
+_BIG5 = ("cp950", "big5hkscs")
+# A real report has about 99% of its Han characters in GB2312 once in simplified script; Big5
+# read as GB18030 (or the reverse) has under half. Below this share neither reading is trusted.
+_MIN_COMMON = 0.8
+
+
 def decode_bytes(data: bytes, source: str = "file") -> str:
-    """Decode UTF-8 (with or without BOM) or GB18030/GBK; refuse binary and unknown encodings."""
+    """Decode UTF-8 (with or without BOM), GB18030/GBK or Big5; refuse binary and unknown encodings."""
     if not data.strip():
         raise InputError(f"{source} is empty: nothing to index.")
     head = data[:8192]
     if b"\x00" in head:
         raise InputError(f"{source} looks binary (NUL bytes): give a .txt, .md or .html report.")
-    for encoding in ("utf-8-sig", "gb18030"):
+    text = _decode(data, source)
+    controls = sum(1 for ch in text[:4096] if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f")
+    if controls > max(8, len(text[:4096]) // 50):
+        raise InputError(f"{source} looks binary (control characters): give a text report.")
+    return text
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    readings: dict[str, str] = {}
+    for encoding in ("gb18030", *_BIG5):
+        if encoding in _BIG5 and any(e in readings for e in _BIG5):
+            continue
         try:
-            text = data.decode(encoding)
+            readings[encoding] = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        controls = sum(1 for ch in text[:4096] if unicodedata.category(ch) == "Cc" and ch not in "\r\n\t\f")
-        if controls > max(8, len(text[:4096]) // 50):
-            raise InputError(f"{source} looks binary (control characters): give a text report.")
-        return text
-    raise InputError(f"{source} is neither UTF-8 nor GB18030/GBK: re-save it as UTF-8 and retry.")
+    if not readings:
+        raise InputError(f"{source} is neither UTF-8 nor GB18030/GBK nor Big5: re-save it as UTF-8 and retry.")
+    scores = {encoding: common_han_share(text) for encoding, text in readings.items()}
+    best = max(scores, key=scores.get)
+    if scores[best] < _MIN_COMMON:  # e.g. Big5 with a byte outside Big5, which only GB18030 decodes
+        tried = " and as ".join("GB18030" if e == "gb18030" else "Big5" for e in readings)
+        raise InputError(f"{source} reads as garbled text as {tried} (only {scores[best]:.0%} common characters): "
+                         f"re-save it as UTF-8 and retry.")
+    return readings[best]
+
+
+def common_han_share(text: str, sample: int = 20000) -> float:
+    """Share of the Han characters among the first ``sample`` that are common ones (GB2312, in simplified script).
+
+    Text with under 50 Han characters counts as 1.0: too little to call garbled.
+    """
+    from rag.places import normalize as to_simplified
+
+    han = [ch for ch in to_simplified(text[:sample]) if "\u4e00" <= ch <= "\u9fff"]
+    return sum(map(_in_gb2312, han)) / len(han) if len(han) >= 50 else 1.0
+
+
+@cache
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _TextFromHTML(HTMLParser):
@@ -214,6 +264,23 @@ def _is_noise(line: str) -> bool:
     return bool(_CHROME_LINE.match(line))
 
 
+def _drop_noise_spans(line: str) -> tuple[str, list[str]]:
+    """A long line's sentences that are boilerplate or chrome, cut out: (the rest, the sentences cut).
+
+    The rules above judge a whole line, which is right for a page with its line breaks; a
+    scraper that dropped them glues a disclaimer or a breadcrumb to the report (免责声明：….利川市
+    2024年政府工作报告…), and judging that line whole deleted the report with its chrome. Here
+    each sentence (up to 。！？) is judged on its own, so only the chrome's sentences go.
+    """
+    kept, cut = [], []
+    for span in re.split(r"(?<=[。！？])", line):
+        if span.strip() and _is_noise(span.strip()):
+            cut.append(span.strip())
+        else:
+            kept.append(span)
+    return ("".join(kept).strip(), cut) if cut else (line, [])
+
+
 def _split_run_on(line: str) -> list[str]:
     """A page that lost its line breaks, cut back into sentences (a sentence ends at 。！？)."""
     if len(line) <= RUN_ON_CHARS:
@@ -235,46 +302,80 @@ def _looks_wrapped(lines: list[str]) -> tuple[bool, int]:
 
 
 def _rejoin_wrapped(lines: list[str], width: int) -> list[str]:
-    """Join lines that a PDF wrapped mid-sentence (even mid-number) back into paragraphs."""
-    paragraphs: list[str] = []
+    """Join lines that a PDF wrapped mid-sentence (even mid-number) back into paragraphs.
+
+    Each paragraph grows as a list of lines, joined once at the end: the lines are already
+    normalised and stripped, so a junction adds no whitespace to normalise, and re-normalising
+    the whole paragraph at every join was quadratic in its length.
+    """
+    paragraphs: list[list[str]] = []
+    prev_len, prev_last = 0, ""  # the paragraph being built: its length and last character
     last_raw_len = 0
     for line in lines:
         if not line:
             last_raw_len = 0
-            paragraphs.append("")
+            paragraphs.append([])
+            prev_len, prev_last = 0, ""
             continue
-        prev = paragraphs[-1] if paragraphs else ""
         # A closing quote, bracket or semicolon ends a paragraph only short of the margin: a line that
         # runs to the wrap width and ends in ” or ； was cut there (“小城市、大农村”|特征突出).
-        ended = prev and prev[-1] in SENTENCE_END and not (prev[-1] in _CLOSERS and last_raw_len >= 0.9 * width)
-        if prev and line[0] in _CONTINUES:  # a line opening on 。 or ， continues the one above
-            paragraphs[-1] = normalize_whitespace(prev + line)
+        ended = prev_len and prev_last in SENTENCE_END and not (prev_last in _CLOSERS and last_raw_len >= 0.9 * width)
+        if prev_len and line[0] in _CONTINUES:  # a line opening on 。 or ， continues the one above
+            paragraphs[-1].append(line)
+            prev_len, prev_last = prev_len + len(line), line[-1]
             last_raw_len = len(line)
             continue
         can_join = (
-            prev
+            prev_len
             and not ended
             and not is_heading_line(line)
             # A heading line stands alone unless it runs to the wrap width (then it wrapped).
-            and not (is_heading_line(prev) and len(prev) < 0.8 * width)
-            and (last_raw_len >= 0.6 * width or len(prev) > last_raw_len)
+            and not (prev_len < 0.8 * width and is_heading_line("".join(paragraphs[-1])))
+            and (last_raw_len >= 0.6 * width or prev_len > last_raw_len)
         )
         if can_join:
-            paragraphs[-1] = normalize_whitespace(prev + line)
+            paragraphs[-1].append(line)
+            prev_len, prev_last = prev_len + len(line), line[-1]
         else:
-            paragraphs.append(line)
+            paragraphs.append([line])
+            prev_len, prev_last = len(line), line[-1]
         last_raw_len = len(line)
-    return paragraphs
+    return ["".join(parts) for parts in paragraphs]
+
+
+# Finding an earlier copy of a paragraph's opening: the text so far is indexed by the _GRAM
+# characters at every _STEP-th position, so each lookup costs _STEP dictionary probes however
+# long the document is (a substring search of everything before each paragraph was quadratic:
+# 16 MB took a minute). Any copy of _GRAM + _STEP - 1 or more characters covers an indexed
+# position; a gram seen more than _BUCKET times keeps only its first positions, the earliest
+# copies, which are the ones a repeat is compared with.
+_GRAM, _STEP, _BUCKET = 16, 32, 4
+_PROBE_MIN, _PROBE_CHARS = 60, 80
 
 
 def _drop_duplicate_abstracts(paragraphs: list[str]) -> tuple[list[str], list[str]]:
-    """Document sites append an abstract that repeats the report's opening; drop such copies."""
+    """Document sites append an abstract that repeats the report's opening; drop such copies.
+
+    A paragraph goes when the first 80 characters of its squashed form (60 at least) occur
+    anywhere in the text before it, or when it repeats the paragraph kept just above it.
+    Linear in the length of the document.
+    """
     squashed = [re.sub(r"\s+", "", p) for p in paragraphs]
+    joined = "".join(squashed)
+    grams: dict[str, list[int]] = {}
+    indexed = 0  # positions below this (multiples of _STEP) are in ``grams``
+    end = 0  # ``joined[:end]`` is the text before the current paragraph
     kept, removed = [], []
-    for i, (para, flat) in enumerate(zip(paragraphs, squashed)):
-        probe = flat.rstrip(".。…")
+    for para, flat in zip(paragraphs, squashed):
+        while indexed + _GRAM <= end:
+            bucket = grams.setdefault(joined[indexed : indexed + _GRAM], [])
+            if len(bucket) < _BUCKET:
+                bucket.append(indexed)
+            indexed += _STEP
+        probe = flat.rstrip(".。…")[:_PROBE_CHARS]
+        start, end = end, end + len(flat)
         # The copy comes after the original; compare a prefix because the abstract is truncated.
-        if len(probe) >= 60 and probe[:80] in "".join(squashed[:i]):
+        if len(probe) >= _PROBE_MIN and _occurs_before(probe, joined, start, grams):
             removed.append(para)
             continue
         if kept and para == kept[-1]:  # a banner title repeated right above the real one
@@ -282,6 +383,16 @@ def _drop_duplicate_abstracts(paragraphs: list[str]) -> tuple[list[str], list[st
             continue
         kept.append(para)
     return kept, removed
+
+
+def _occurs_before(probe: str, joined: str, limit: int, grams: dict[str, list[int]]) -> bool:
+    """True when ``probe`` (at least _GRAM + _STEP - 1 characters) occurs in ``joined[:limit]``."""
+    for offset in range(_STEP):
+        for position in grams.get(probe[offset : offset + _GRAM], ()):
+            begin = position - offset
+            if begin >= 0 and begin + len(probe) <= limit and joined.startswith(probe, begin):
+                return True
+    return False
 
 
 def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
@@ -297,6 +408,12 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
         if line and _PAGE_NUMBER.match(line):
             removed.append(line)
             continue
+        if len(line) > CHROME_MAX_CHARS:
+            line, cut = _drop_noise_spans(line)
+            removed.extend(cut)
+            if not line:
+                lines.append("")
+                continue
         if line and _is_noise(line):
             removed.append(line)
             lines.append("")  # removed chrome still separates paragraphs
@@ -427,6 +544,8 @@ def read_sidecar(path: Path) -> dict:
                 return tomllib.loads(sidecar.read_text("utf-8"))
             except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                 raise InputError(f"{sidecar} is not valid TOML ({exc}): fix or remove it.") from None
+            except OSError as exc:
+                raise InputError(f"{sidecar} cannot be read ({exc.strerror or exc}): check its permissions.") from None
     return {}
 
 
@@ -447,19 +566,39 @@ def iter_report_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_document(path: Path, overrides: dict | None = None) -> Document:
-    """Read, decode, clean and describe one report file.
+def read_report_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The bytes of one report file; missing, unreadable, special and oversized files are an ``InputError``.
 
-    Metadata overrides come from a ``FILE.meta.toml`` sidecar, then from ``overrides`` (the
-    command line). They are part of the content hash, so changing one re-indexes the file.
+    The size is checked before reading, so a file over the limit costs nothing; a FIFO or device
+    is refused rather than read (reading one can block forever).
     """
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{path} is a folder: give a file.")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path} is not a regular file (a pipe, socket or device): give a report file.")
+        if max_bytes is not None and info.st_size > max_bytes:
+            raise InputError(f"{path} is {info.st_size / 2**20:.3g} MB, over the {max_bytes / 2**20:.3g} MB limit for one "
+                             f"file: split it, or raise GOVBRIEF_INGEST__MAX_FILE_MB.")
+        with open(path, "rb") as fh:
+            return fh.read()
     except FileNotFoundError:
         raise InputError(f"{path} does not exist: check the path.") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a folder: give a file.") from None
-    raw = decode_bytes(data, source=str(path))
+    except OSError as exc:  # permissions, I/O errors, a file vanishing mid-read
+        raise InputError(f"{path} cannot be read ({exc.strerror or exc}): check its permissions.") from None
+
+
+def load_document(path: Path, overrides: dict | None = None, *, max_bytes: int | None = None) -> Document:
+    """Read, decode, clean and describe one report file.
+
+    Metadata overrides come from a ``FILE.meta.toml`` sidecar, then from ``overrides`` (the
+    command line). They are part of the content hash, so changing one re-indexes the file.
+    ``max_bytes`` refuses larger files before reading them (``ingest.max_file_mb``).
+    """
+    raw = decode_bytes(read_report_bytes(path, max_bytes), source=str(path))
     if path.suffix.lower() in {".html", ".htm"}:
         raw = html_to_text(raw)
     text, removed = clean_text(raw, markdown=path.suffix.lower() == ".md")

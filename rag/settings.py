@@ -52,6 +52,19 @@ class ChunkSettings(BaseModel):
     overlap_chars: int = Field(60, description="Overlap between pieces of a split section.")
 
 
+class IngestSettings(BaseModel):
+    max_file_mb: float = Field(
+        20.0, description="Largest report file indexed, in MB: a larger one is refused in one line (exit 2) and the "
+        "other files are still indexed. Cleaning is linear (about 7 MB/s), but one file this size is already some "
+        "20,000 chunks to embed.",
+    )
+
+    @property
+    def max_bytes(self) -> int:
+        """``max_file_mb`` in bytes."""
+        return int(self.max_file_mb * 2**20)
+
+
 class StoreSettings(BaseModel):
     path: Path = Field(Path("index"), description="Folder of the persistent Chroma store.")
     host: str | None = Field(None, description="Chroma server host; set it to use a shared server instead of `path`.")
@@ -129,6 +142,7 @@ class Settings(BaseSettings):
 
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkSettings = ChunkSettings()
+    ingest: IngestSettings = IngestSettings()
     store: StoreSettings = StoreSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()

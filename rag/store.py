@@ -217,12 +217,22 @@ class ChunkStore:
         hashes = {m.get("doc_hash") for m in got["metadatas"]}
         return hashes == {doc_hash} and len(got["ids"]) == n_chunks
 
-    def put_document(self, source: str, doc_hash: str, ids: list[str], texts: list[str], metas: list[dict],
-                     vectors: list[list[float]], doc_meta: dict) -> int:
-        """Upsert a document's chunks, then delete its stale ones; returns chunks removed.
+    def saved_ids(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` Chroma already holds: chunks an interrupted run saved before it stopped.
 
-        Ids are deterministic, so re-running after an interruption overwrites rather than
-        duplicates; the manifest entry is written last, only once Chroma holds the document.
+        A chunk id derives from the file's path, its content hash and the chunk's position, and
+        the collection from the chunking settings, so a saved id is that very chunk, embedded.
+        """
+        col = self.collection(create=True)
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(col.get(ids=ids[start : start + 500], include=[])["ids"])
+        return found
+
+    def put_chunks(self, ids: list[str], texts: list[str], metas: list[dict], vectors: list[list[float]]) -> None:
+        """Upsert some of a document's chunks (one embedding batch), so an interruption keeps them.
+
+        The document is not complete (``is_current``) until ``put_document`` records it.
         """
         col = self.collection(create=True)
         batch = 64
@@ -230,6 +240,19 @@ class ChunkStore:
             end = start + batch
             col.upsert(ids=ids[start:end], documents=texts[start:end], metadatas=metas[start:end],
                        embeddings=vectors[start:end])
+
+    def put_document(self, source: str, doc_hash: str, ids: list[str], texts: list[str], metas: list[dict],
+                     vectors: list[list[float]] | None, doc_meta: dict) -> int:
+        """Upsert a document's chunks, then delete its stale ones; returns chunks removed.
+
+        Ids are deterministic, so re-running after an interruption overwrites rather than
+        duplicates; the manifest entry is written last, only once Chroma holds the document.
+        ``vectors=None``: every chunk is already saved (``put_chunks``, batch by batch); this
+        only removes the stale ones and records the document as complete.
+        """
+        col = self.collection(create=True)
+        if vectors is not None:
+            self.put_chunks(ids, texts, metas, vectors)
         old = col.get(where={"source": source}, include=[])
         stale = sorted(set(old["ids"]) - set(ids))
         if stale:
