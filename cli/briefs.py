@@ -43,14 +43,14 @@ def brief(
     """Write a one-page brief of a county's report: figures, targets, tasks, projects, risks, sources."""
     from rag.brief import brief_document, find_documents, pick_document
     from rag.errors import InputError
-    from rag.export import atomic_write, check_format, render, writable_dir
+    from rag.export import atomic_write, check_format, render, writable_file
 
     cli = _cli()
     check_format(fmt, BRIEF_FORMATS)
     if fmt == "html" and output is None and sys.stdout.isatty():
         raise InputError("an HTML brief is a file: add -o brief.html.")
     if output is not None:
-        writable_dir(output.parent)  # before the model spends a minute on it
+        writable_file(output)  # before the model spends a minute on it
     engine = cli.make_engine(cli.load_settings(model))
     settings = engine.settings
     try:

@@ -56,6 +56,14 @@ def _place(ledger, place: str | None) -> str | None:
     return hit
 
 
+def _check_out(out: Path | None) -> None:
+    """A bad --out path fails in one line before any work (issue 12, found 13)."""
+    if out is not None:
+        from rag.export import writable_file
+
+        writable_file(out)
+
+
 def _write(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
@@ -90,6 +98,7 @@ def facts(
         raise InputError(f"unknown indicator {indicator!r}: `govbrief facts` lists the indicators found.")
     if fmt == "xlsx" and out is None:
         raise InputError("--format xlsx needs --out FILE.xlsx.")
+    _check_out(out)
     ledger = _ledger()
     rows = ledger.query(place=_place(ledger, place), year=year, indicator=indicator, kind=kind)
     if fmt == "csv":
@@ -133,6 +142,7 @@ def compare(
     name = canonical(indicator)
     if not name:
         raise InputError(f"unknown indicator {indicator!r}: `govbrief facts` lists the indicators found.")
+    _check_out(out)
     ledger = _ledger()
     places = [d["place"] for d in ledger.documents() if d["place"]]
     matrix = build(ledger.query(indicator=name), name, places=places, years=year or (), kind=kind, measure=measure)
@@ -149,6 +159,7 @@ def track(
     from rag.compare import track as join
     from rag.ledger_output import track_markdown
 
+    _check_out(out)
     ledger = _ledger()
     full = _place(ledger, place)
     rows = ledger.query(place=full)

@@ -175,6 +175,10 @@ def evaluate(
     """Run a question file through the `ask` code path and score answers against known facts."""
     from rag.evals import load_items, run_eval, summarize, write_records
 
+    if output:
+        from rag.export import writable_file
+
+        writable_file(output)  # before a single question reaches the model
     items = load_items(questions)[:limit]
     settings = load_settings(model)
     engine = make_engine(settings)

@@ -10,11 +10,13 @@ recorded and the batch goes on.
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
 import io
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,14 +51,38 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def writable_dir(folder: Path) -> Path:
-    """``folder``, created if needed, or an ``InputError``: checked before minutes of generation."""
+    """``folder``, created if needed, or an ``InputError``: checked before minutes of generation.
+
+    Checked by creating a file there, not with ``os.access``: for root, access() says yes to
+    read-only mounts and pseudo-filesystems (/sys, /proc) where every write then fails.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        if not os.access(folder, os.W_OK):
-            raise PermissionError(13, "Permission denied")
+        probe = folder / f".govbrief-write-check-{os.getpid()}"
+        with open(probe, "w", encoding="utf-8"):
+            pass
+        probe.unlink()
     except OSError as exc:
         raise InputError(f"cannot write to {folder}: {exc.strerror or exc}.") from None
     return folder
+
+
+def writable_file(path: Path) -> Path:
+    """``path``, if a file can be written there (its folder created if needed), else an ``InputError``.
+
+    For commands that write one file at the end (``eval --output``, ``brief -o``, ``facts --out``):
+    called before any model work, so a bad path costs nothing.
+    """
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder; give a file name.")
+    writable_dir(path.parent)
+    if path.exists():
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}.") from None
+    return path
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
@@ -370,6 +396,34 @@ def _stem(file: str) -> str:
     return Path(file).stem
 
 
+def output_names(docs: list[dict]) -> dict[str, str]:
+    """The name of each document's outputs and manifest entry, by source: its file name, or where
+    two indexed documents share one (a/report.txt, b/report.txt), that name with a short hash of
+    the source path (report-3f2a9c1d.txt), so neither brief overwrites the other. Stable: the same
+    documents give the same names on every run."""
+    counts = Counter(d["file"] for d in docs)
+    names = {}
+    for d in docs:
+        name = d["file"]
+        if counts[name] > 1:
+            digest = hashlib.sha256(d["source"].encode("utf-8")).hexdigest()[:8]
+            name = f"{Path(name).stem}-{digest}{Path(name).suffix}"
+        names[d["source"]] = name
+    return names
+
+
+def _entry_of(entries: dict[str, dict], name: str, doc: dict) -> tuple[str | None, dict | None]:
+    """(key, entry) of ``doc`` in the manifest: under its name, or under the plain file name an
+    earlier run gave it before a second document of that name was indexed."""
+    entry = entries.get(name)
+    if entry is not None and entry.get("source") in (None, doc["source"]):
+        return name, entry
+    for key, entry in entries.items():
+        if entry.get("source") == doc["source"]:
+            return key, entry
+    return None, None
+
+
 def _cached_brief(out_dir: Path, entry: dict | None, doc: dict, settings_hash: str) -> CountyBrief | None:
     """The brief from an earlier run, if its document and settings are unchanged and it still reads."""
     if not entry or entry.get("status") != "ok" or entry.get("doc_hash") != doc.get("doc_hash") \
@@ -399,19 +453,22 @@ def export_briefs(store: ChunkStore, llm_factory: Callable[[], ChatClient], sett
     settings_hash = brief_settings_hash(settings)
     manifest = load_manifest(out_dir)
     entries: dict[str, dict] = manifest["documents"]
-    cached = {d["file"]: None if force else _cached_brief(out_dir, entries.get(d["file"]), d, settings_hash) for d in docs}
-    todo = [d for d in docs if cached[d["file"]] is None]
+    names = output_names(docs)
+    cached = {d["source"]: None if force else _cached_brief(out_dir, _entry_of(entries, names[d["source"]], d)[1], d,
+                                                            settings_hash) for d in docs}
+    todo = [d for d in docs if cached[d["source"]] is None]
     emit("start", {"documents": len(docs), "todo": len(todo), "work": sum(d["chunks"] for d in todo)})
     report = ExportReport(out_dir=out_dir, format=fmt)
     llm: ChatClient | None = None
     briefs: list[CountyBrief] = []
     for doc in docs:
-        file, stem = doc["file"], _stem(doc["file"])
-        brief = cached[file]
+        file, name = doc["file"], names[doc["source"]]
+        stem, brief = _stem(name), cached[doc["source"]]
         emit("document", {"file": file, "county": doc["county"], "cached": brief is not None, "chunks": doc["chunks"]})
         if brief is not None:
             output = _write_per_document(out_dir, stem, brief, fmt)
-            entries[file].update(output=output, format=fmt)
+            key, entry = _entry_of(entries, name, doc)
+            entries[name] = {**entries.pop(key), "output": output, "format": fmt}
             report.results.append(DocResult(file, doc["county"], "skipped", output))
             briefs.append(brief)
             emit("done", {"file": file, "status": "skipped", "chunks": doc["chunks"]})
@@ -442,7 +499,7 @@ def export_briefs(store: ChunkStore, llm_factory: Callable[[], ChatClient], sett
             entry.update(status="failed", error=error, seconds=round(time.perf_counter() - t0, 2), output=None)
             report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=error))
         entry["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        entries[file] = entry
+        entries[name] = entry
         _save_manifest(out_dir, manifest, docs, fmt)
         emit("done", {"file": file, "status": report.results[-1].status, "chunks": doc["chunks"]})
     if fmt in AGGREGATE_FILES:
@@ -471,7 +528,7 @@ def _write_per_document(out_dir: Path, stem: str, brief: CountyBrief, fmt: str) 
 
 def _save_manifest(out_dir: Path, manifest: dict, docs: list[dict], fmt: str) -> None:
     """Write the manifest atomically; entries of documents no longer indexed are left out."""
-    current = {d["file"] for d in docs}
+    current = set(output_names(docs).values())
     data = {**manifest, "format": fmt, "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "documents": {k: v for k, v in manifest["documents"].items() if k in current}}
     atomic_write(out_dir / MANIFEST, redact(json.dumps(data, ensure_ascii=False, indent=1)))  # errors may echo a key
