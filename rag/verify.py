@@ -19,9 +19,19 @@ from dataclasses import dataclass, field
 from rag.evidence import Passage, evidence_units
 from rag.figures import Figure, clause_kind, family_of, figures_in, kind_matches
 from rag.ledger import extract_facts, indicators_in
+from rag.numerals import read_numerals
 from rag.prompts import CANNOT_ANSWER
 from rag.question import Question, read_question
-from rag.text import CITATION, normalize, numbers, split_sentences, strip_markup, subject_years, years
+from rag.text import (
+    CITATION,
+    normalize,
+    numbers,
+    split_sentences,
+    strip_controls,
+    strip_markup,
+    subject_years,
+    years,
+)
 
 
 @dataclass
@@ -57,7 +67,8 @@ def parse_claims(text: str, question: Question) -> list[Claim]:
         if not sentence.strip():
             continue
         bare = strip_markup(sentence)  # list markers ("1. …", "2、…") are layout, not claims
-        figures = [f for f in figures_in(bare) if f.value not in question.numbers]
+        # 九百九十九亿元 is a figure as much as 999亿元 (issue 12, found 2): read in Arabic form.
+        figures = [f for f in figures_in(read_numerals(bare)) if f.value not in question.numbers]
         named = frozenset(i.name for i in indicators_in(bare))
         claims.append(Claim(sentence, bare, cited_numbers(sentence), figures, named))
     return claims
@@ -83,7 +94,7 @@ def states(passage: Passage, figure: Figure, question: Question, indicators: fro
     When the claim names indicators, a clause whose rules bind the figure to another known
     indicator does not count: 固定资产投资增长8% is no support for 地区生产总值增长8%.
     """
-    for unit in split_sentences(passage.text):
+    for unit in split_sentences(read_numerals(passage.text)):  # 一百七十亿元 states 170亿元
         if figure.value not in numbers(unit):
             continue
         # A figure in a clause that names only other years (a 2024 target, when 2023 is
@@ -228,7 +239,7 @@ def is_refusal(text: str) -> bool:
 
 def verify(raw: str, question: Question, passages: list[Passage], evidence: str) -> Verified:
     """Stage *verify*: the model's raw answer checked claim by claim, then as a whole."""
-    raw = raw.strip()
+    raw = strip_controls(raw).strip()  # an echoed \x1b]0;…\x07 holds digits that are no figures
     if not raw:
         return Verified(reason="the model returned an empty answer")
     claims = parse_claims(raw, question)

@@ -46,9 +46,10 @@ def test_ask_shows_no_escape_code_from_a_document(cli_runner, engine, seeds_dir)
     _planted(seeds_dir)
     index_paths([seeds_dir], engine.store, lambda: engine.embedder)
     assert all(_no_controls(c.text) for c in engine.store.all_chunks())
+    engine.settings.retrieval.dense_weight = 0.0  # the hash embedder is noise: rank by keywords alone
     engine.llm.queue(f"兴山县2023年预计完成地区生产总值170亿元{NASTY}[1]。")  # the model echoes them too
     code, out, err = cli_runner(lambda s: engine)("ask", "兴山县2023年地区生产总值是多少")
-    assert code == 0 and "170亿元" in out
+    assert code == 0 and "170亿元" in out and "已删除" not in out and "来源" in out
     assert _no_controls(out + err) and "PWNED" not in out
 
 
