@@ -27,7 +27,7 @@ def _unreadable(monkeypatch, victim):
     monkeypatch.setattr(rag.ingest, "open", guarded, raising=False)
 
 
-@pytest.mark.found(11)
+@pytest.mark.found(11, asserts=("data_lost",))
 def test_a_missing_path_costs_only_itself(cli_runner, engine, seeds_dir, tmp_path):
     run = cli_runner(lambda settings: engine)
     code, out, err = run("index", str(tmp_path / "nope"), str(seeds_dir), str(tmp_path / "gone.txt"))
@@ -37,7 +37,7 @@ def test_a_missing_path_costs_only_itself(cli_runner, engine, seeds_dir, tmp_pat
     assert len(engine.store.documents()) == 5
 
 
-@pytest.mark.found(11)
+@pytest.mark.found(11, asserts=("data_lost",))
 def test_an_unreadable_file_in_a_folder_is_one_line_not_an_internal_error(cli_runner, engine, seeds_dir, monkeypatch):
     victim = next(seeds_dir.glob("002_*.txt"))
     _unreadable(monkeypatch, victim)
