@@ -256,14 +256,108 @@ def verify(raw: str, question: Question, passages: list[Passage], evidence: str)
     elif question.families and (given := {f.family for f in figures} - {""}) and not question.families & given:
         # 增长目标是多少 answered with an amount (91.1亿元): a neighbouring figure, not the answer.
         result.reason = f"the answer gives {'/'.join(sorted(given))}, the question asks for {'/'.join(sorted(question.families))}"
-    elif not adds_information(text, question.text, evidence):
+    elif not adds_information(text := snap_place_forms(text, evidence, question.places), question.text, evidence):
         result.reason = "the answer only restates the question"
     if result.reason:
         return result
     result.cited = cited or passages[:1]
     result.text = settle_comparison(text, question.compare, question.places)
+    result.text, source = complete_enumeration(result.text, question.text, passages)
+    if source is not None and source not in result.cited:
+        result.cited = [*result.cited, source]
     if question.is_yes_no:
         result.text, basis = ground_yes_no(result.text, question.text, passages)
         if basis is not None and basis not in result.cited:
             result.cited = [*result.cited, basis]
     return result
+
+
+def snap_place_forms(text: str, evidence: str, places: list[str]) -> str:
+    """A place written in another form than the evidence names a thing after it, put back.
+
+    Small models expand names: the text's 泾阳化工园 comes back as 泾阳县化工园, which is not a
+    span of the source and looks (to the novelty check) like the question's own 泾阳县 plus
+    化工园. Where the place's form plus the next characters is no span of the evidence but
+    another form of the same division (from the division table) is, the evidence's form wins.
+    """
+    from rag.places import resolve
+
+    source = normalize(evidence)
+    for place in places:
+        forms = {place}
+        for division in resolve(place):
+            forms |= {division.name, division.short, *division.aliases}
+        forms = sorted((f for f in forms if len(f) >= 2), key=len, reverse=True)
+        for form in forms:
+            start = text.find(form)
+            while start >= 0:
+                end = start + len(form)
+                tail = re.match(r"[\u4e00-\u9fff\w]{2,4}", text[end:])
+                if tail and normalize(form + tail.group()) not in source:
+                    other = next((g for g in forms if g != form and normalize(g + tail.group()) in source), None)
+                    if other:
+                        text = text[:start] + other + text[end:]
+                        end = start + len(other)
+                start = text.find(form, end)
+    return text
+
+
+_COUNT_WORDS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# 两个百亿产业集群, 三项行动, 四大主题民宿集群: a count, its classifier, then what is counted.
+_COUNTED = re.compile(r"([两二三四五六七八九十])(个|项|大|条|种|类|件|张|片|座|家)([\u4e00-\u9fff]{2,12}?)"
+                      r"(?=是什么|是哪|分别|有哪|包括|指什么|[？?，,。]|$)")
+_ITEM_SEP = re.compile(r"、|和|及|与|以及")
+_CLAUSE_START = re.compile(r"[，,。；;：:\n]")
+
+
+def _covered(item: str, answer: str) -> bool:
+    """The answer names the item; a leading verb of the enumeration's first item (聚焦…) may be left out."""
+    item = re.sub(r"[(（][^)）]*[)）]", "", item)  # 林西银耳(食用菌): the gloss may be left out
+    if item in answer:
+        return True
+    import jieba.posseg as pseg
+
+    words = list(pseg.cut(item))
+    while words and words[0].flag.startswith("v"):
+        words.pop(0)
+    core = "".join(w.word for w in words)
+    return len(core) >= 2 and core in answer
+
+
+def complete_enumeration(text: str, question: str, passages: list[Passage]) -> tuple[str, Passage | None]:
+    """A list the question counts (哪三项行动, 两个…集群) answered with fewer items, completed from the source.
+
+    Applies only when a passage enumerates exactly that many items right before the same count
+    phrase (A、B两个百亿产业集群) and the answer leaves some out: the answer becomes that span of
+    the source, verbatim and cited. Returns the answer and the passage quoted (None: unchanged).
+    """
+    asked = _COUNTED.search(normalize(question))
+    if not asked:
+        return text, None
+    import jieba.posseg as pseg
+
+    count = _COUNT_WORDS[asked.group(1)]
+    phrase = asked.group(1) + asked.group(2) + asked.group(3)[:2]
+    answer = normalize(CITATION.sub("", text))
+    for passage in passages:
+        original = passage.text
+        flat = normalize(original)
+        if passage.derived or len(flat) != len(original):
+            continue  # offsets in simplified script must hold in the source's script
+        at = flat.find(phrase)
+        if at < 0:
+            continue
+        begin = max((m.end() for m in _CLAUSE_START.finditer(flat, 0, at)), default=0)
+        stop, quoted = at, flat[begin:at].endswith("”") and "“" in flat[begin:at]
+        if quoted:  # “技改提能、数字赋能、扩产增能”三项行动
+            begin, stop = flat.rfind("“", begin, at) + 1, at - 1
+        items = [x for x in _ITEM_SEP.split(flat[begin:stop]) if x]
+        if len(items) != count or all(_covered(x, answer) for x in items):
+            continue
+        words = [] if quoted else list(pseg.cut(flat[begin:stop]))
+        lead = -1 if quoted else 0  # a quoted list keeps its opening quote
+        while words and words[0].flag.startswith("v") and len(words) > 1:
+            lead += len(words.pop(0).word)
+        span = original[begin + lead: at + len(asked.group(1) + asked.group(2) + asked.group(3))]
+        return f"{span}[{passage.n}]。", passage
+    return text, None

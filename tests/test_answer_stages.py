@@ -156,3 +156,44 @@ def test_a_figure_bound_to_another_indicator_does_not_support_a_claim():
     assert text and not dropped
     # A claim that names no indicator is checked on number, year, kind and unit alone.
     assert check_answer("增长8%[1]。", passages, "通江县2022年固定资产投资增长多少")[0]
+
+
+# --- verify: place forms and counted lists --------------------------------------------------
+
+def _listed(n: int, text: str):
+    from rag.evidence import Passage
+    from rag.store import StoredChunk
+
+    return Passage(n, StoredChunk(f"c{n}", text, {"county": "林西县"}), text)
+
+
+def test_a_place_written_in_another_form_than_the_evidence_is_put_back():
+    from rag.verify import snap_place_forms
+
+    evidence = "泾阳化工园成功创建全省首家D类化工园区。"
+    assert snap_place_forms("泾阳县化工园[1]", evidence, ["泾阳县"]) == "泾阳化工园[1]"
+    # the place followed by what the evidence itself writes after it stays as it is
+    assert snap_place_forms("泾阳县2020年增长8%", "泾阳县2020年增长8%", ["泾阳县"]) == "泾阳县2020年增长8%"
+    # no other form of the place makes a span of the evidence: unchanged
+    assert snap_place_forms("泾阳县工业园", evidence, ["泾阳县"]) == "泾阳县工业园"
+
+
+def test_a_counted_list_answered_short_is_completed_verbatim_from_the_source():
+    from rag.verify import complete_enumeration
+
+    passage = _listed(1, "聚焦新能源新材料、林西銀耳(食用菌)兩個百億產業集羣,以工業發展理念重構特色農業產業鏈條")
+    text, source = complete_enumeration("林西銀耳(食用菌)", "林西縣提到聚焦的兩個百億產業集羣是什麼?", [passage])
+    assert text == "新能源新材料、林西銀耳(食用菌)兩個百億產業集羣[1]。" and source is passage
+    # every item already named (the gloss in brackets may be left out): the answer stands
+    assert complete_enumeration("新能源新材料和林西銀耳", "兩個百億產業集羣是什麼?", [passage]) == ("新能源新材料和林西銀耳", None)
+
+
+def test_a_quoted_counted_list_keeps_its_quotes_and_a_count_that_does_not_match_changes_nothing():
+    from rag.verify import complete_enumeration
+
+    passage = _listed(2, "实施纺织产业“技改提能、数字赋能、扩产增能”三项行动。")
+    assert complete_enumeration("技改提能", "纺织产业要实施哪三项行动?", [passage])[0] == "“技改提能、数字赋能、扩产增能”三项行动[2]。"
+    # the question counts four, the source enumerates three: not this list
+    assert complete_enumeration("技改提能", "纺织产业要实施哪四项行动?", [passage]) == ("技改提能", None)
+    # no count in the question: nothing to complete
+    assert complete_enumeration("技改提能", "纺织产业要实施哪些行动?", [passage]) == ("技改提能", None)
