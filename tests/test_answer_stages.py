@@ -160,10 +160,7 @@ def test_a_figure_bound_to_another_indicator_does_not_support_a_claim():
 
 # --- verify: place forms and counted lists --------------------------------------------------
 
-def _listed(n: int, text: str):
-    from rag.evidence import Passage
-    from rag.store import StoredChunk
-
+def _listed(n: int, text: str) -> Passage:
     return Passage(n, StoredChunk(f"c{n}", text, {"county": "林西县"}), text)
 
 
