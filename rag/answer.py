@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from rag.corpus_answer import answer_from_corpus, asks_about_documents, describe
 from rag.evidence import Passage, evidence_text, gate, select_passages
-from rag.ledger_answer import answer_from_ledger
+from rag.ledger_answer import answer_from_ledger, figure_conflicts
 from rag.llm import ChatClient
 from rag.prompts import CANNOT_ANSWER, render
 from rag.question import Question, read_question
@@ -206,4 +206,26 @@ def answer_question(
         Citation(p.n, p.chunk.id, p.chunk.file, p.chunk.county, p.chunk.heading, p.text, p.derived)
         for p in checked.cited
     ]
+    note_conflicts(result, parsed, retriever.store.ledger)
     return result
+
+
+def note_conflicts(result: Answer, question: Question, ledger) -> None:
+    """A figure of the answer that another passage gives differently for the same place, year, kind
+    and indicator (a ledger row) gets a one-line note citing both: the answer does not pick one
+    silently (issue 12, found 5)."""
+    if ledger is None:
+        return
+    notes = []
+    for stated, other in figure_conflicts(result.answer, question, ledger):
+        n = {c.chunk_id: c.n for c in result.citations}.get(stated.fact.chunk_id)
+        if n is None:
+            n = len(result.citations) + 1
+            result.citations.append(Citation(n, stated.fact.chunk_id, stated.fact.doc, stated.fact.place,
+                                             stated.fact.section, stated.fact.quote))
+        m = len(result.citations) + 1
+        result.citations.append(Citation(m, other.fact.chunk_id, other.fact.doc, other.fact.place,
+                                         other.fact.section, other.fact.quote))
+        notes.append(f"{stated.shown}[{n}]与另一处的{other.shown}[{m}]")
+    if notes:
+        result.answer = result.answer.rstrip() + f"\n注意：文档中的数字不一致：{'；'.join(notes)}。"

@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from rag.injection import is_instruction
 from rag.question import Question
 from rag.retrieval import Retrieval
 from rag.settings import Settings
@@ -99,9 +100,12 @@ UNIT_MAX_CHARS = 90
 
 
 def evidence_units(text: str) -> list[str]:
-    """Sentences, with long ones cut at clause commas into pieces of at most ~90 characters."""
+    """Sentences, with long ones cut at clause commas into pieces of at most ~90 characters;
+    sentences addressed to the model (``rag.injection``) are left out."""
     units = []
     for sentence in split_sentences(text):
+        if is_instruction(sentence):
+            continue  # documents are data: a sentence addressed to the model is never evidence
         if len(sentence) <= UNIT_MAX_CHARS:
             units.append(sentence)
             continue
@@ -129,7 +133,7 @@ def select_evidence(question: str, hits: list[StoredChunk], budget: int, countie
     names = set(counties) | {c[:-1] for c in counties} | {c[1:] for c in counties}
     query = {t for t in keyword_tokens(question) if t not in names and not re.fullmatch(r"20\d{2}", t)}
     if not hits or not query:
-        return [Passage(i + 1, c, c.text[:budget]) for i, c in enumerate(hits[:1])]
+        return [Passage(i + 1, c, "".join(evidence_units(c.text))[:budget]) for i, c in enumerate(hits[:1])]
     units: list[tuple[float, int, int, str]] = []  # (score, hit rank, position, sentence)
     doc_freq: dict[str, int] = {}
     split = [evidence_units(h.text) for h in hits]

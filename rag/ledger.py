@@ -32,6 +32,7 @@ from pathlib import Path
 
 from rag.figures import _UNIT_FAMILY, ACTUAL, ESTIMATE, STRETCH, TARGET, clause_kind
 from rag.identity import STATS
+from rag.injection import is_instruction
 from rag.text import subject_years
 
 RULE, LLM = "rule", "llm"
@@ -714,8 +715,8 @@ def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str, 
         if opening is not None:
             # The next sentences of the paragraph without a time of their own are about this one's.
             paragraph = opening
-        if _SUBSET_SENTENCE.match(sent.group()):
-            continue
+        if _SUBSET_SENTENCE.match(sent.group()) or is_instruction(sent.group()):
+            continue  # an instruction to the model states no figure (rag/injection.py)
         for seg in _SEGMENT.finditer(sent.group()):
             seg_start, seg_end = sent.start() + seg.start(), sent.start() + seg.end()
             for row in _segment_rows(shadow, chunk_text, seg_start, seg_end, sent.start()):

@@ -195,3 +195,47 @@ def _ranking(question: Question, ledger: Ledger, indicators: list[Indicator], me
     text = (f"在已索引的{len(ranked)}个地区中，{leader}的{top.fact.year}年{indicators[0].name}"
             f"{KIND_WORD.get(top.fact.kind, '')}最{direction}（{top.shown}）。依次为：{order}。")
     return FromLedger(text, facts)
+
+
+def _group_of(kind: str) -> str:
+    return next((g for g, kinds in KIND_GROUPS.items() if kind in kinds), kind)
+
+
+def figure_conflicts(text: str, question: Question, ledger: Ledger) -> list[tuple[Reading, Reading]]:
+    """(the row stating a figure of ``text``, a row disagreeing with it) for each conflict in the ledger.
+
+    The retrieval path's counterpart of the conflicts a ledger answer shows (issue 12, found 5):
+    a figure the answer states for an indicator it names is looked up; another row of the same
+    place, year, kind group (outcome or target), indicator and measure, from another chunk, with
+    another value in the same unit, disagrees.
+    """
+    from rag.figures import figures_in
+    from rag.numerals import read_numerals
+    from rag.text import strip_markup
+
+    plain = read_numerals(strip_markup(text))
+    indicators = indicators_in(plain)
+    if not indicators:
+        return []
+    found: dict[tuple, tuple[Reading, Reading]] = {}
+    for fig in figures_in(plain):
+        if not fig.unit or fig.value in question.numbers:
+            continue
+        measure = GROWTH if fig.family in ("percent", "points") else LEVEL
+        for place in question.places or [None]:
+            for ind in indicators:
+                rows = [f for f in ledger.query(place=place, indicator=ind.name) if f.year]
+                if question.years:
+                    rows = [f for f in rows if f.year in question.years]
+                readings = [r for f in rows if (r := reading(f, measure))]
+                if measure == LEVEL:
+                    stated = [r for r in readings if r.fact.value == fig.value and r.fact.unit == fig.unit]
+                else:
+                    stated = [r for r in readings if f"{abs(r.number):g}" == f"{float(fig.value):g}"]
+                for s in stated:
+                    for r in readings:
+                        same_key = (r.fact.place, r.fact.year, _group_of(r.fact.kind), r.unit) == (
+                            s.fact.place, s.fact.year, _group_of(s.fact.kind), s.unit)
+                        if same_key and r.fact.chunk_id != s.fact.chunk_id and abs(r.number - s.number) > 1e-9:
+                            found.setdefault((r.fact.chunk_id, r.fact.start), (s, r))
+    return list(found.values())
