@@ -12,7 +12,9 @@ Generation reads every chunk of one document in order (never a top-k over the co
 3. **Reduce (code).** Whether a figure is last year's result or this year's target, and for
    which year, follows from where it stands; duplicates merge; tasks come from the plan's own
    headings, risks from the report's 问题/不足 paragraph, policy terms from its glossary and
-   quoted slogans. Only the headline is free text, and it is checked like everything else.
+   quoted slogans; what the document decides (meeting facts, decisions, frameworks, commitments,
+   honours, outcomes without figures) from the grammars of ``rag.brief_qualitative``. Only the
+   headline is free text, and it is checked like everything else.
 4. **Ground (code).** Every item must cite a chunk of this document, its quote must be in that
    chunk, and every number in the item must be in its quote. Items that fail go to
    ``dropped`` with the reason; nothing is dropped silently.
@@ -21,6 +23,7 @@ Only a few hundred characters per LLM call and a handful of calls per report kee
 report under two minutes with the 1.5B model on two cores (see ``bench/bench_brief.py``).
 
 Modules: ``rag.brief_schema`` (the schemas), ``rag.brief_read`` (reading a report in code),
+``rag.brief_qualitative`` (frameworks, commitments, decisions, meeting facts, honours, in code),
 ``rag.brief_check`` (grounding) and this one (finding documents, the LLM steps, assembly).
 """
 
@@ -46,6 +49,7 @@ from rag.brief_check import (
     unsupported_qualifiers,
     verify_brief,
 )
+from rag.brief_qualitative import read_qualitative
 from rag.brief_read import (
     TASK_CUE,
     Unit,
@@ -188,13 +192,15 @@ def generate_brief(chunks: list[StoredChunk], llm: ChatClient, settings: Setting
         tasks = _map_tasks(units, structured, settings, by_id, dropped, progress)
     risks = admitted_risks(units, cfg.max_risks)
     terms = policy_terms(chunks, cfg.max_terms)
+    progress("qualitative", "meeting, decisions, frameworks, commitments, honours")
+    qualitative = read_qualitative(chunks, units, meta)  # rules only: rag.brief_qualitative
     brief = CountyBrief(
         county=meta.get("county", ""), province=meta.get("province"), prefecture=meta.get("prefecture"),
         document=DocumentInfo(file=meta.get("file", ""), title=meta.get("title"), doc_type=meta.get("doc_type"),
                               date=meta.get("date"), meeting=meta.get("meeting"), speaker=meta.get("speaker"),
                               year_under_review=meta.get("year_under_review"), plan_year=meta.get("plan_year")),
         indicators=indicators, targets=targets, tasks=tasks, projects=projects, risks=risks,
-        policy_terms=terms, dropped=dropped,
+        policy_terms=terms, dropped=dropped, **qualitative,
     )
     brief = drop_ungrounded(brief, by_id)
     progress("headline", "summary")

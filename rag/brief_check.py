@@ -134,6 +134,20 @@ def document_numbers(brief: CountyBrief) -> str:
 
 
 LIST_SECTIONS = (("tasks", "text"), ("projects", "name"), ("risks", "text"), ("policy_terms", "term"))
+# What the document decides (rag.brief_qualitative): each item's text is read from its quote, so
+# grounding asks for more than numbers: the text itself must stand in the quote.
+VERBATIM_SECTIONS = (("meeting", "text"), ("decisions", "title"), ("frameworks", "name"), ("commitments", "text"),
+                     ("honours", "text"), ("outcomes", "text"))
+
+
+def check_verbatim(text: str, source: Source, chunks: dict[str, StoredChunk]) -> str | None:
+    """Why an item read verbatim fails grounding, or None: its quote must be in its chunk and
+    its text in its quote (so every number in it is there too)."""
+    if reason := check_source(source, chunks):
+        return reason
+    if not text.strip() or normalize(text) not in normalize(source.quote):
+        return "the text is not in its quote"
+    return None
 
 
 def failing_items(brief: CountyBrief, by_id: dict[str, StoredChunk]):
@@ -150,6 +164,14 @@ def failing_items(brief: CountyBrief, by_id: dict[str, StoredChunk]):
                 reason = f"number {', '.join(missing)} is not in its quote"
             if reason:
                 yield section, item, claim, reason
+    for section, attr in VERBATIM_SECTIONS:
+        for item in getattr(brief, section):
+            text = getattr(item, attr)
+            reason = check_verbatim(text, item.source, by_id)
+            for part in getattr(item, "expansion", ()):  # a framework fails with any of its parts
+                reason = reason or (f"expansion: {why}" if (why := check_verbatim(part.text, part.source, by_id)) else None)
+            if reason:
+                yield section, item, text, reason
 
 
 def drop_ungrounded(brief: CountyBrief, by_id: dict[str, StoredChunk]) -> CountyBrief:
@@ -159,6 +181,6 @@ def drop_ungrounded(brief: CountyBrief, by_id: dict[str, StoredChunk]) -> County
         brief.dropped.append(DroppedItem(section=section, item=text, reason=reason,
                                          chunk_id=item.source.chunk_id, quote=item.source.quote))
     gone = {id(item) for _, item, _, _ in failed}
-    for section in ("indicators", "targets", *(name for name, _ in LIST_SECTIONS)):
+    for section in ("indicators", "targets", *(name for name, _ in LIST_SECTIONS + VERBATIM_SECTIONS)):
         setattr(brief, section, [item for item in getattr(brief, section) if id(item) not in gone])
     return brief

@@ -9,6 +9,11 @@ would put on its one-page brief::
         {"kind": "task", "text": "聚力有效投资"},
         {"kind": "document", "field": "speaker", "value": "吴浩"}]}}
 
+``qualitative`` facts (``{"kind": "qualitative", "type": "decision", "terms": ["审议通过", "决定"]}``)
+are what a document decides, written in the text's own words: found when one item of the brief
+(its text or its quote; any section) holds every key term, so a verbatim item matches and an
+item about something else does not.
+
 ``actual``/``target`` facts are found when an indicator (or target) whose name matches one of
 ``names`` carries every expected value; ``task``/``project``/``risk``/``term`` facts when an item
 of that section contains the text. A named indicator with other values counts as *wrong*.
@@ -96,6 +101,12 @@ def score_fact(fact: dict, brief: CountyBrief) -> FactResult:
             if wanted <= item_values(item):
                 return FactResult(fact, "found", item.name)
         return FactResult(fact, "wrong" if named else "missing", "; ".join(i.name for i in named))
+    if kind == "qualitative":
+        terms = [normalize(t) for t in fact["terms"]]
+        for text in brief_texts(brief):
+            if all(t in text for t in terms):
+                return FactResult(fact, "found", text[:60])
+        return FactResult(fact, "missing")
     if kind == "document":
         value = getattr(brief.document, fact["field"], None)
         return FactResult(fact, "found" if str(value) == str(fact["value"]) else "missing", str(value or ""))
@@ -108,6 +119,43 @@ def score_fact(fact: dict, brief: CountyBrief) -> FactResult:
     return FactResult(fact, "missing")
 
 
+def brief_texts(brief: CountyBrief) -> list[str]:
+    """Every item's text and quote, one string per item, in comparison form."""
+    from rag.brief_qualitative import iter_items
+
+    out = []
+    for _, item, text in iter_items(brief):
+        out.append(normalize(text + "\n" + item.source.quote))
+    for section, attr in SECTIONS.values():
+        for item in getattr(brief, section):
+            out.append(normalize(getattr(item, attr) + "\n" + item.source.quote))
+    for item in brief.indicators + brief.targets:
+        out.append(normalize(item.name + "\n" + item.source.quote))
+    return out
+
+
 def score_brief(file: str, brief: CountyBrief, facts: list[dict]) -> Coverage:
     """Every fact of one report scored against its brief."""
     return Coverage(file, [score_fact(f, brief) for f in facts])
+
+
+FIGURE_KINDS = ("actual", "target")
+
+
+def split_coverage(coverage: Coverage) -> dict[str, tuple[int, int]]:
+    """(found, total) for figure facts, qualitative facts and the rest (tasks, terms, document)."""
+    groups: dict[str, list[FactResult]] = {"figures": [], "qualitative": [], "other": []}
+    for r in coverage.results:
+        kind = r.fact["kind"]
+        groups["figures" if kind in FIGURE_KINDS else "qualitative" if kind == "qualitative" else "other"].append(r)
+    return {k: (sum(r.status == "found" for r in v), len(v)) for k, v in groups.items()}
+
+
+def numbers_absent(brief: CountyBrief, source_text: str) -> list[str]:
+    """Numbers some item of the brief states that the whole source text never does (must stay empty)."""
+    from rag.brief_check import number_set
+
+    have = number_set(source_text)
+    texts = brief_texts(brief) + ([brief.headline.text] if brief.headline else [])
+    texts += [v for i in brief.indicators + brief.targets for v in (i.value or "", i.growth or "")]
+    return sorted({n for t in texts for n in number_set(t)} - have)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-BRIEF_VERSION = 5  # bump when generation changes in a way that should redo exported briefs
+BRIEF_VERSION = 6  # bump when generation changes in a way that should redo exported briefs
 
 # [.] rather than an escaped dot: llama.cpp's GBNF parser rejects the escape its schema converter emits.
 # Bounded lengths: the grammar built from an unbounded [0-9]+ let a small model write digits
@@ -66,6 +66,63 @@ class PolicyTerm(BaseModel):
 
     term: str
     explanation: str | None = None
+    source: Source
+
+
+class Expansion(BaseModel):
+    """One part of a framework as the text explains it (把“一县一城示范统揽”作为方向指引)."""
+
+    text: str
+    source: Source
+
+
+class Framework(BaseModel):
+    """A strategic framework: a development pattern, a numbered formula, a counted list, a brand or a slogan."""
+
+    kind: Literal["发展格局", "提法", "品牌", "口号"]
+    name: str = Field(description="As the text writes it, e.g. “一县一城示范统揽、两极三园联轴融圈、全域多点协同发展”县域发展新格局.")
+    expansion: list[Expansion] = Field(default_factory=list, description="Its parts, where the text explains them.")
+    source: Source
+
+
+class Commitment(BaseModel):
+    """A qualitative target: a title to win (创建…示范县), a pace (与经济增长同步), a rank to hold (保持…前列)."""
+
+    text: str
+    year: int | None = Field(None, description="The year it is for: one the sentence names (到2027年), else the plan year.")
+    source: Source
+
+
+class Decision(BaseModel):
+    """A decision adopted or a document approved (审议通过了《…决定》)."""
+
+    title: str = Field(description="The title with its 《》.")
+    action: str | None = Field(None, description="The verb of adoption, e.g. 审议通过.")
+    by: str | None = Field(None, description="The issuer the title names, e.g. 中共芦山县委.")
+    own: bool = Field(False, description="Adopted by the body whose document this is (not reported from a higher one).")
+    source: Source
+
+
+class MeetingFact(BaseModel):
+    """A fact of the meeting the document reports: date, attendance, who presided, who spoke."""
+
+    kind: Literal["date", "attendance", "presided", "spoke"]
+    text: str
+    source: Source
+
+
+class Honour(BaseModel):
+    """A title or award won (荣获/获评/入选/被评为…)."""
+
+    text: str
+    level: Literal["国家级", "省级", "市级"] | None = Field(None, description="From the title's wording.")
+    source: Source
+
+
+class Outcome(BaseModel):
+    """A result stated without a figure (…等主要经济指标均实现增长)."""
+
+    text: str
     source: Source
 
 
@@ -136,6 +193,12 @@ class CountyBrief(BaseModel):
     projects: list[Project] = Field(default_factory=list)
     risks: list[Risk] = Field(default_factory=list)
     policy_terms: list[PolicyTerm] = Field(default_factory=list)
+    meeting: list[MeetingFact] = Field(default_factory=list, description="The meeting's date, attendance, chair and speakers.")
+    decisions: list[Decision] = Field(default_factory=list, description="Decisions adopted and documents approved.")
+    frameworks: list[Framework] = Field(default_factory=list, description="Development patterns, formulas, brands, slogans.")
+    commitments: list[Commitment] = Field(default_factory=list, description="Qualitative targets, each with its year.")
+    honours: list[Honour] = Field(default_factory=list, description="Titles and awards won.")
+    outcomes: list[Outcome] = Field(default_factory=list, description="Results stated without a figure.")
     dropped: list[DroppedItem] = Field(default_factory=list, description="Proposed items that failed grounding.")
     generation: GenerationInfo | None = None
 

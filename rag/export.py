@@ -23,6 +23,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rag.brief import brief_document, brief_settings_hash
+from rag.brief_layout import (
+    HTML_RISKS_WITH_STRATEGY,
+    article_note,
+    html_block,
+    html_rows,
+    html_strategy,
+    markdown_block,
+    section_order,
+)
 from rag.brief_schema import CountyBrief, Indicator, Source
 from rag.errors import GovbriefError, InputError, redact
 from rag.llm import ChatClient
@@ -193,36 +202,18 @@ def _year_note(item: Indicator, default: int | None) -> str:
 
 
 def render_markdown(brief: CountyBrief) -> str:
-    """A one-page brief in Markdown, with numbered footnotes quoting the sources."""
+    """A one-page brief in Markdown, with numbered footnotes quoting the sources; its sections
+    come in the order its document type leads with (``rag.brief_layout``)."""
     notes = Footnotes()
     d = brief.document
     out = [f"# {brief.county} · {d.title or d.file}", "", f"*{_doc_line(brief)}*", ""]
+    if note := article_note(brief):
+        out += [f"> {note}", ""]
     if brief.headline:
         refs = "".join(f"[^{notes.ref(s)}]" for s in brief.headline.sources)
         out += [f"> {brief.headline.text}{refs}", ""]
-    for kind, items, default in (("actual", brief.indicators, d.year_under_review), ("target", brief.targets, d.plan_year)):
-        if not items:
-            continue
-        out += [f"## {_table_title(brief, kind)}", "", "| 指标 | 数值 | 增速 | 备注 |", "|---|---:|---:|---|"]
-        for item in items:
-            note = " ".join(x for x in (item.qualifier or "", _year_note(item, default)) if x)
-            out.append(f"| {item.name}[^{notes.ref(item.source)}] | {_value(item)} | {_growth(item)} | {note} |")
-        out.append("")
-    for title, items, attr in (("重点任务", brief.tasks, "text"), ("重大项目", brief.projects, "name"),
-                               ("问题与风险", brief.risks, "text")):
-        if not items:
-            continue
-        out += [f"## {title}", ""]
-        for i, item in enumerate(items, 1):
-            bullet = f"{i}." if title == "重点任务" else "-"
-            out.append(f"{bullet} {getattr(item, attr)}[^{notes.ref(item.source)}]")
-        out.append("")
-    if brief.policy_terms:
-        out += ["## 政策术语", ""]
-        for term in brief.policy_terms:
-            explanation = f"：{term.explanation}" if term.explanation else ""
-            out.append(f"- **{term.term}**{explanation}[^{notes.ref(term.source)}]")
-        out.append("")
+    for section in section_order(d.doc_type):
+        out += _markdown_section(section, brief, notes)
     removed, corrected = split_dropped(brief)
     if removed or corrected:
         out += ["## 未通过核对而删除的内容", ""]
@@ -237,6 +228,42 @@ def render_markdown(brief: CountyBrief) -> str:
     return "\n".join(out) + "\n"
 
 
+_LIST_TITLES = {"tasks": ("重点任务", "text"), "projects": ("重大项目", "name"), "risks": ("问题与风险", "text")}
+
+
+def _markdown_section(section: str, brief: CountyBrief, notes: Footnotes) -> list[str]:
+    d = brief.document
+    if section in ("indicators", "targets"):
+        kind, default = ("actual", d.year_under_review) if section == "indicators" else ("target", d.plan_year)
+        items = getattr(brief, section)
+        if not items:
+            return []
+        out = [f"## {_table_title(brief, kind)}", "", "| 指标 | 数值 | 增速 | 备注 |", "|---|---:|---:|---|"]
+        for item in items:
+            note = " ".join(x for x in (item.qualifier or "", _year_note(item, default)) if x)
+            out.append(f"| {item.name}[^{notes.ref(item.source)}] | {_value(item)} | {_growth(item)} | {note} |")
+        return out + [""]
+    if section in _LIST_TITLES:
+        title, attr = _LIST_TITLES[section]
+        items = getattr(brief, section)
+        if not items:
+            return []
+        out = [f"## {title}", ""]
+        for i, item in enumerate(items, 1):
+            bullet = f"{i}." if section == "tasks" else "-"
+            out.append(f"{bullet} {getattr(item, attr)}[^{notes.ref(item.source)}]")
+        return out + [""]
+    if section == "policy_terms":
+        if not brief.policy_terms:
+            return []
+        out = ["## 政策术语", ""]
+        for term in brief.policy_terms:
+            explanation = f"：{term.explanation}" if term.explanation else ""
+            out.append(f"- **{term.term}**{explanation}[^{notes.ref(term.source)}]")
+        return out + [""]
+    return markdown_block(section, brief, notes.ref)
+
+
 _CSS = """
 @page { size: A4; margin: 9mm 10mm; }
 * { box-sizing: border-box; }
@@ -248,7 +275,7 @@ h1 { font-size: 13pt; margin: 0; }
 .meta { color: #555; font-size: 7.6pt; margin: 0.5mm 0 2mm; }
 .headline { margin: 0 0 2mm; padding: 1.4mm 2.5mm; border-left: 2.5pt solid #a3262a; background: #f6f1ee; font-size: 9.2pt; }
 h2 { font-size: 8.8pt; margin: 2mm 0 0.8mm; padding-bottom: 0.3mm; border-bottom: 0.7pt solid #a3262a; }
-.cols { display: grid; grid-template-columns: 1fr 1fr; column-gap: 5mm; }
+.cols { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); column-gap: 5mm; }
 table { width: 100%; border-collapse: collapse; }
 th, td { padding: 0.35mm 1mm; border-bottom: 0.3pt solid #d6d6d6; text-align: left; vertical-align: top; }
 th { font-weight: 600; color: #555; font-size: 7.4pt; }
@@ -264,6 +291,19 @@ h2 small { font-weight: normal; color: #777; font-size: 6.4pt; }
 .sources b { color: #a3262a; font-weight: 600; }
 .dropped { font-size: 6.2pt; color: #777; margin-top: 1mm; }
 .foot { font-size: 6pt; color: #888; margin-top: 1mm; }
+.note { margin: 0 0 1.5mm; font-size: 7.6pt; color: #a3262a; }
+/* qualitative sections: one printed line per item, the full text in the tooltip and the Markdown */
+ul.q { list-style: none; padding-left: 0; }
+ul.q li { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+ul.q li::before { content: "· "; color: #a3262a; }
+ul.q .part { color: #555; font-size: 7pt; margin-left: 1.5mm; }
+ul.q .part::before { content: "｜"; color: #bbb; }
+ul.q li.more { color: #777; font-size: 6.6pt; }
+ul.q li.more::before { content: ""; }
+.strategy p { margin: 0.3mm 0; }
+.strategy b { color: #a3262a; font-weight: 600; margin-right: 1mm; }
+.strategy span + span::before { content: "；"; color: #999; }
+.strategy .more { color: #777; }
 """
 
 def _e(text: object) -> str:
@@ -279,32 +319,18 @@ def _brief_html(brief: CountyBrief) -> str:
 
     parts = [f"<section class='brief'><h1>{_e(brief.county)} · {_e(d.title or d.file)}</h1>",
              f"<div class='meta'>{_e(_doc_line(brief))}</div>"]
+    if note := article_note(brief):
+        parts.append(f"<p class='note'>{_e(note)}</p>")
     if brief.headline:
         parts.append(f"<p class='headline'>{_e(brief.headline.text)}{''.join(sup(s) for s in brief.headline.sources)}</p>")
-    tables = []
-    for kind, items, default in (("actual", brief.indicators, d.year_under_review), ("target", brief.targets, d.plan_year)):
-        if not items:
-            continue
-        rows = "".join(
-            f"<tr><td>{_e(i.name)}{sup(i.source)}{_e(_year_note(i, default))}</td><td class='n'>{_e(_value(i))}</td>"
-            f"<td class='n'>{_e(_growth(i))}</td><td>{_e(i.qualifier or '')}</td></tr>" for i in items)
-        tables.append(f"<div><h2>{_e(_table_title(brief, kind))}</h2><table><tr><th>指标</th><th>数值</th><th>增速</th>"
-                      f"<th></th></tr>{rows}</table></div>")
-    if tables:
-        parts.append(f"<div class='cols'>{''.join(tables)}</div>")
-    # Two balanced columns: tasks and projects (short lines) | risks (long lines) and terms.
-    left, right = [], []
-    if brief.tasks:
-        left.append("<h2>重点任务</h2><ol>" + "".join(f"<li>{_e(t.text)}{sup(t.source)}</li>" for t in brief.tasks) + "</ol>")
-    if brief.projects:
-        left.append("<h2>重大项目</h2><ul>" + "".join(f"<li>{_e(p.name)}{sup(p.source)}</li>" for p in brief.projects) + "</ul>")
-    if brief.risks:
-        right.append("<h2>问题与风险</h2><ul>" + "".join(f"<li>{_e(r.text)}{sup(r.source)}</li>" for r in brief.risks) + "</ul>")
-    if brief.policy_terms:
-        right.append("<h2>政策术语</h2><div class='terms'>" + "".join(
-            f"<span title='{_e(t.explanation or '')}'>{_e(t.term)}{sup(t.source)}</span> " for t in brief.policy_terms) + "</div>")
-    if left or right:
-        parts.append(f"<div class='cols'><div>{''.join(left)}</div><div>{''.join(right)}</div></div>")
+    # Rows of two balanced columns in the order the document type leads with (rag.brief_layout).
+    for left, right in html_rows(d.doc_type):
+        cols = ["".join(_html_section(name, brief, sup) for name in column) for column in (left, right)]
+        filled = [c for c in cols if c]
+        if len(filled) == 2:
+            parts.append(f"<div class='cols'><div>{cols[0]}</div><div>{cols[1]}</div></div>")
+        elif filled:
+            parts.append(f"<div>{filled[0]}</div>")
     # Chunk ids of one document share their prefix: print it once, then the position per note.
     prefix = os.path.commonprefix([s.chunk_id for s in notes.sources]).rpartition("-")[0]
     cut = len(prefix) + 1 if prefix else 0
@@ -323,6 +349,36 @@ def _brief_html(brief: CountyBrief) -> str:
         parts.append(f"<div class='foot'>{_e(d.file)} · {_e(g.model)} · settings {_e(g.settings_hash)} · {_e(g.generated_at)}</div>")
     parts.append("</section>")
     return "".join(parts)
+
+
+def _html_section(section: str, brief: CountyBrief, sup) -> str:
+    d = brief.document
+    if section in ("indicators", "targets"):
+        kind, default = ("actual", d.year_under_review) if section == "indicators" else ("target", d.plan_year)
+        items = getattr(brief, section)
+        if not items:
+            return ""
+        rows = "".join(
+            f"<tr><td>{_e(i.name)}{sup(i.source)}{_e(_year_note(i, default))}</td><td class='n'>{_e(_value(i))}</td>"
+            f"<td class='n'>{_e(_growth(i))}</td><td>{_e(i.qualifier or '')}</td></tr>" for i in items)
+        return (f"<h2>{_e(_table_title(brief, kind))}</h2><table><tr><th>指标</th><th>数值</th><th>增速</th>"
+                f"<th></th></tr>{rows}</table>")
+    if section == "tasks" and brief.tasks:
+        return "<h2>重点任务</h2><ol>" + "".join(f"<li>{_e(t.text)}{sup(t.source)}</li>" for t in brief.tasks) + "</ol>"
+    if section == "projects" and brief.projects:
+        return "<h2>重大项目</h2><ul>" + "".join(f"<li>{_e(p.name)}{sup(p.source)}</li>" for p in brief.projects) + "</ul>"
+    if section == "risks" and brief.risks:
+        on_page = any(name == "strategy" for row in html_rows(d.doc_type) for column in row for name in column)
+        risks = brief.risks[:HTML_RISKS_WITH_STRATEGY] if on_page and html_strategy(brief, lambda s: "") else brief.risks
+        return "<h2>问题与风险</h2><ul>" + "".join(f"<li>{_e(r.text)}{sup(r.source)}</li>" for r in risks) + "</ul>"
+    if section == "policy_terms" and brief.policy_terms:
+        return "<h2>政策术语</h2><div class='terms'>" + "".join(
+            f"<span title='{_e(t.explanation or '')}'>{_e(t.term)}{sup(t.source)}</span> " for t in brief.policy_terms) + "</div>"
+    if section in ("tasks", "projects", "risks", "policy_terms"):
+        return ""
+    if section == "strategy":
+        return html_strategy(brief, sup)
+    return html_block(section, brief, sup)
 
 
 def render_html(briefs: list[CountyBrief]) -> str:

@@ -523,7 +523,7 @@ def test_fact_file_names_indexed_seeds():
     facts = load_facts(SEEDS / "eval" / "brief_facts.json")
     assert sorted(facts) == sorted(p.name for p in SEEDS.glob("*.txt"))
     kinds = {f["kind"] for entry in facts.values() for f in entry["facts"]}
-    assert kinds <= {"actual", "target", "task", "project", "risk", "term", "document"}
+    assert kinds <= {"actual", "target", "task", "project", "risk", "term", "document", "qualitative"}
 
 
 def test_careful_model_briefs_cover_most_key_facts(scripted):

@@ -1,0 +1,83 @@
+"""What the brief's rules alone find: qualitative key facts per document type, no index, no LLM.
+
+    .venv/bin/python bench/brief_rules.py [--facts seeds/eval/brief_facts.json] [--dir seeds]
+    .venv/bin/python bench/brief_rules.py --facts bench/real_brief_facts.json --dir /tmp/realbriefs
+
+Each listed file is cleaned and chunked as ``govbrief index`` would, then briefed by the rule
+readers only (``rag.brief_qualitative``, plan headings, risks, terms; figures need the ledger or
+the LLM and are scored by ``bench/brief_quality.py``). Prints, per document and per document
+type, the qualitative facts found, and the numbers the brief states that its source never does
+(must be 0). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def rules_brief(path: Path, settings):
+    """The brief of one file from the rules alone (no LLM), grounded like any brief."""
+    from rag.brief_check import drop_ungrounded
+    from rag.brief_qualitative import chunks_of_file, read_qualitative
+    from rag.brief_read import admitted_risks, policy_terms, read_units, structural_tasks
+    from rag.brief_schema import CountyBrief, DocumentInfo
+
+    chunks = chunks_of_file(path, settings)
+    meta, units = chunks[0].meta, read_units(chunks)
+    brief = CountyBrief(
+        county=meta.get("county", ""), document=DocumentInfo(
+            file=path.name, title=meta.get("title"), doc_type=meta.get("doc_type"), date=meta.get("date"),
+            meeting=meta.get("meeting"), speaker=meta.get("speaker"), year_under_review=meta.get("year_under_review"),
+            plan_year=meta.get("plan_year")),
+        tasks=structural_tasks(units), risks=admitted_risks(units, settings.brief.max_risks),
+        policy_terms=policy_terms(chunks, settings.brief.max_terms), **read_qualitative(chunks, units, meta))
+    return drop_ungrounded(brief, {c.id: c for c in chunks}), chunks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--facts", type=Path, default=REPO / "seeds/eval/brief_facts.json")
+    parser.add_argument("--dir", type=Path, default=REPO / "seeds")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    opts = parser.parse_args()
+
+    from rag.brief_eval import load_facts, numbers_absent, score_brief
+    from rag.settings import Settings
+
+    settings = Settings()
+    by_type: dict[str, list[int]] = {}
+    print("| document | county | type | qualitative facts found | numbers absent from source | dropped |")
+    print("|---|---|---|---:|---:|---:|")
+    misses = []
+    for file, entry in load_facts(opts.facts).items():
+        path = opts.dir / file
+        if not path.is_file():
+            print(f"| {file} | missing, skipped | | | | |")
+            continue
+        brief, chunks = rules_brief(path, settings)
+        facts = [f for f in entry["facts"] if f["kind"] == "qualitative"]
+        coverage = score_brief(file, brief, facts)
+        absent = numbers_absent(brief, "\n".join(c.heading + "\n" + c.text for c in chunks))
+        doc_type = brief.document.doc_type or "?"
+        row = by_type.setdefault(doc_type, [0, 0, 0])
+        row[0] += coverage.found
+        row[1] += len(coverage.results)
+        row[2] += len(absent)
+        print(f"| {file[:24]} | {entry.get('county', brief.county)} | {doc_type} | {coverage.found}/{len(coverage.results)} "
+              f"({coverage.score:.0%}) | {len(absent)} | {len(brief.dropped)} |")
+        misses += [(file, r) for r in coverage.results if r.status != "found" or opts.verbose]
+    print("\n| document type | qualitative facts found | numbers absent from source |")
+    print("|---|---:|---:|")
+    for doc_type, (found, total, absent) in by_type.items():
+        print(f"| {doc_type} | {found}/{total} ({found / total:.0%}) | {absent} |" if total else f"| {doc_type} | 0/0 | {absent} |")
+    for file, r in misses:
+        print(f"   {r.status:7} {file[:12]} {r.fact.get('type', '')}: {' + '.join(r.fact['terms'])}  {r.matched}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,489 @@
+"""What a document decides, read in code: strategic frameworks, commitments, decisions, meeting
+facts, honours and figure-less outcomes (issue 13).
+
+Figures are one kind of content; a plenum communiqué is mostly the other kind. These readers
+are grammars over the regular shapes such content takes in Chinese government writing:
+
+- a meeting states its date (于2024年1月5日在…举行), who attended (出席…的有, 应到/实到, 列席),
+  who presided (由…主持) and who spoke (作了讲话, 作…工作报告, 作了说明);
+- a decision is a quoted title after a verb of adoption (审议通过了《…决定》);
+- a strategic framework is a numbered formula in quotation marks followed by what it is
+  (“一区一地引领、两轴三圈联动…”区域发展新格局), a counted list (飞仙、大川两大“农文旅增长极”),
+  a brand (擦亮…的城市名片, 建设…之都) or a slogan (树立“…”理念); its parts are explained
+  where the text says 把“part”作为… or “term”：即…;
+- a commitment is a title to be won (创建/争创…示范县), a pace (与经济增长同步) or a rank to keep
+  (保持…前列), each with the year it names (到2027年) or the plan year;
+- an honour is a title already won (荣获/获评/入选/被评为…), with its level;
+- an outcome without a figure is a result clause of the review (…均实现增长).
+
+Every reader matches a comparison form of the chunk (NFKC, simplified script, no whitespace)
+and maps the match back to the chunk's own characters, so a quote is verbatim (traditional
+script and hard-wrapped lines included) and grounding (``rag.brief_check``) finds it in its chunk.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rag.brief_read import PLAN_HEADING, REVIEW_HEADING, Unit
+from rag.brief_schema import (
+    Commitment,
+    Decision,
+    Expansion,
+    Framework,
+    Honour,
+    MeetingFact,
+    Outcome,
+    Source,
+)
+from rag.places import normalize as to_simplified
+from rag.store import StoredChunk
+
+# ---------------------------------------------------------------------------------------------
+# The comparison view of a chunk, with offsets back into its text
+
+
+@dataclass
+class View:
+    """A chunk's text as matched (NFKC, simplified, no whitespace) and where each character came from."""
+
+    chunk: StoredChunk
+    text: str
+    origin: list[int]
+    part: str  # review | plan | other, from the units of the chunk
+    raw: str  # what the view was made from: the chunk's heading path, a newline, its body
+
+    def quote(self, start: int, end: int) -> str:
+        """The chunk's own text for the view's span [start, end)."""
+        if end <= start:
+            return ""
+        return self.raw[self.origin[start] : self.origin[end - 1] + 1].strip()
+
+    def source(self, start: int, end: int) -> Source:
+        """A citation of the view's span [start, end)."""
+        return Source(chunk_id=self.chunk.id, quote=self.quote(start, end))
+
+    def sentence_span(self, start: int, end: int) -> tuple[int, int]:
+        """The sentence around [start, end): from the last 。!? before to the next one after."""
+        left = max(self.text.rfind(p, 0, start) for p in "。!?") + 1
+        rights = [i for i in (self.text.find(p, end) for p in "。!?") if i >= 0]
+        return left, (min(rights) + 1 if rights else len(self.text))
+
+    def clause_span(self, start: int, end: int) -> tuple[int, int]:
+        """The clause around [start, end): bounded by 。!?;, and by a colon."""
+        left = max(self.text.rfind(p, 0, start) for p in "。!?;,:") + 1
+        rights = [i for i in (self.text.find(p, end) for p in "。!?;,") if i >= 0]
+        return left, (min(rights) if rights else len(self.text))
+
+
+def _one_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch  # NFKC may expand (㎡ -> m2): keep offsets one to one
+
+
+def make_view(chunk: StoredChunk, part: str = "other") -> View:
+    """The comparison view of ``chunk`` (heading path and body, as grounding cites them, with a
+    sentence end between); ``to_simplified`` keeps lengths, so offsets map back."""
+    raw = (chunk.heading + "\n" if chunk.heading else "") + chunk.text
+    simple = to_simplified("".join(_one_char(ch) for ch in raw))
+    kept = [(c, i) for i, c in enumerate(simple) if not c.isspace()]
+    if chunk.heading:  # the heading's end reads as a sentence end, so no match runs on into the body
+        cut = len(chunk.heading)
+        kept = [(c, i) for c, i in kept if i < cut] + [("。", cut)] + [(c, i) for c, i in kept if i > cut]
+    return View(chunk, "".join(c for c, _ in kept), [i for _, i in kept], part, raw)
+
+
+def views_of(chunks: list[StoredChunk], units: list[Unit]) -> list[View]:
+    """A view per chunk, tagged with the part of the document its units sit in (the last one)."""
+    parts = {u.chunk.id: u.part for u in units}
+    return [make_view(c, parts.get(c.id, "other") if parts.get(c.id, "other") != "other" else _part_from_heading(c))
+            for c in chunks]
+
+
+def _part_from_heading(chunk: StoredChunk) -> str:
+    """The part a chunk's heading names, compared in simplified script (一、2023年工作回顧 is a review)."""
+    path = _plain(chunk.heading).split(">") if chunk.heading else []
+    if any(PLAN_HEADING.search(h) for h in path):
+        return "plan"
+    return "review" if path and REVIEW_HEADING.search(path[0]) else "other"
+
+
+def _plain(text: str) -> str:
+    return to_simplified("".join(_one_char(ch) for ch in text)).replace(" ", "")
+
+
+_HAN = r"\u4e00-\u9fff"
+_NUMERAL = "一二两三四五六七八九十百千万"
+_STOP = "。!?;,:、《》()"  # a clause's own punctuation, which no title crosses (quotes may stand inside)
+
+
+# ---------------------------------------------------------------------------------------------
+# Meeting facts
+
+
+# 于2024年1月5日在芦山举行 / 2024年1月12日在…会议上 / 会议于…召开: a date next to the verb of meeting.
+_MEETING_DATE = re.compile(r"(?:于)?(20\d\d年\d{1,2}月\d{1,2}(?:日|号)(?:至\d{1,2}日)?)(?:[^。,;]{0,16}?)(?:举行|召开|开幕|闭幕)")
+# 出席全会的有,县委委员32人,候补县委委员3人 / 应到…人,实到…人: the roll, up to the sentence's end.
+_ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|是)[,:]?[^。]{2,80}|应到[^。,;]{0,12}\d+[名人][^。]{0,40}|"
+                         r"实到[^。,;]{0,12}\d+[名人][^。]{0,30}")
+# 县纪委常委…列席会议: who sat in, the clause before the verb.
+_OBSERVERS = re.compile(r"[^。,;:]{2,60}?列席(?:了)?(?:全会|会议|大会)")
+# 全会由县委常委会主持 / 县委书记杨俊主持会议.
+_PRESIDED = re.compile(r"(?:全会|会议|大会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:了)?(?:全会|会议|大会)")
+# 县委书记杨俊作了讲话 / 杨俊就《决定(讨论稿)》向全会作了说明 / 听取和讨论了杨俊代表县委常委会作的工作报告.
+_SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议)?了[^。,;]{2,40}?作的[^。,;]{0,10}?报告|"
+                    r"[^。,;:]{2,40}?(?:作了|作|发表了|发表)(?:重要)?(?:讲话|说明|工作报告)")
+_MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
+
+
+def meeting_facts(views: list[View], limit: int = 8) -> list[MeetingFact]:
+    """Date, attendance, who presided and who spoke, as the document states them.
+
+    Read only from chunks that speak of a meeting, and only its first statement of each kind
+    (a communiqué states its own meeting first; later mentions are of other meetings).
+    """
+    found: list[MeetingFact] = []
+    seen: set[str] = set()
+    for kind, pattern in (("date", _MEETING_DATE), ("attendance", _ATTENDANCE), ("attendance", _OBSERVERS),
+                          ("presided", _PRESIDED), ("spoke", _SPOKE)):
+        for view in views:
+            if not _MEETING_WORD.search(view.text):
+                continue
+            hits = [m for m in pattern.finditer(view.text) if _plain_key(m.group(0)) not in seen]
+            if kind == "date":  # a date only in the sentence that names the meeting itself
+                hits = [m for m in hits if _MEETING_WORD.search(view.text[slice(*view.sentence_span(*m.span()))])]
+            for m in hits[:3 if kind in ("attendance", "spoke") else 1]:
+                start, end = m.span()
+                if kind != "attendance":  # the clause the fact stands in, e.g. 县委书记杨俊作了讲话
+                    start, end = view.clause_span(start, end)[0], end
+                text = view.quote(start, end).strip()
+                key = _plain_key(text)
+                if key in seen or len(key) < 4:
+                    continue
+                seen.add(key)
+                found.append(MeetingFact(kind=kind, text=text, source=view.source(start, end)))
+            if kind in ("date", "presided") and any(f.kind == kind for f in found):
+                break  # one date, one chair: the first, the meeting's own
+    spoke = [f for f in found if f.kind == "spoke"][3:]  # the meeting's speakers, not every later speech
+    found = [f for f in found if f not in spoke]
+    order = {"date": 0, "attendance": 1, "presided": 2, "spoke": 3}
+    return sorted(found, key=lambda f: order[f.kind])[:limit]
+
+
+def _plain_key(text: str) -> str:
+    return re.sub(r"\s+", "", _plain(text))
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions and documents approved
+
+
+# 审议通过了《…》 / 通过了《…决议》 / 作出《…决定》 / 印发《…方案》: a title after a verb of adoption.
+_ADOPTED = re.compile(r"(审议通过|审议并通过|表决通过|通过|作出|出台|印发|审议批准|批准)(?:了)?(《[^《》]{6,160}》)")
+# A title that is itself a decision, wherever it stands (关于…的决定/决议).
+_DECISION_TITLE = re.compile(r"《[^《》]{4,160}(?:决定|决议)》")
+_ISSUER = re.compile(r"^《(中共[^《》关]{2,16}?委(?:员会)?|[^《》关]{2,16}?(?:人民政府|人大常委会|委员会))关于")
+
+
+def decisions(views: list[View], county: str = "", limit: int = 6) -> list[Decision]:
+    """Titles the document says were adopted or approved, this body's own first.
+
+    A decision is the document's own when its issuer names the briefed place (中共芦山县委关于…),
+    or when the sentence's subject is the meeting (全会…审议通过); a communiqué also reports what
+    higher bodies adopted (省委全会审议通过了《中共四川省委…》), which is kept, after.
+    """
+    stem = _place_stem(county)
+    found: dict[str, tuple[bool, int, Decision]] = {}
+    for order, view in enumerate(views):
+        spans = [(m.start(2), m.end(2), m.group(1)) for m in _ADOPTED.finditer(view.text)]
+        spans += [(m.start(), m.end(), "") for m in _DECISION_TITLE.finditer(view.text)]
+        for start, end, verb in spans:
+            title = view.quote(start, end)
+            key = _plain_key(title)
+            if key in found and (found[key][2].action or not verb):
+                continue
+            issuer = _ISSUER.match(_plain(title))
+            s0, _ = view.sentence_span(start, end)
+            subject = view.text[s0:start]
+            own = bool(stem and issuer and stem in issuer.group(1)) or (
+                issuer is None and bool(re.match(r"(?:全会|会议|大会|本次会议)", subject)))
+            qstart = start - len(verb) - (1 if verb and view.text[start - 1] == "了" else 0) if verb else start
+            found[key] = (own, order, Decision(title=title, action=verb or None, by=issuer.group(1) if issuer else None,
+                                              own=own, source=view.source(qstart, end)))
+    ranked = sorted(found.values(), key=lambda t: (not t[0], not t[2].action, t[1]))
+    return [d for _, _, d in ranked][:limit]
+
+
+def _place_stem(county: str) -> str:
+    county = _plain(county or "")
+    return county[:-1] if len(county) >= 3 and county[-1] in "县市区旗" else county
+
+
+# ---------------------------------------------------------------------------------------------
+# Strategic frameworks
+
+
+# “一区一地引领、两轴三圈联动…”区域发展新格局 / “2+1”现代制造业体系 / “六创六争”奋斗目标:
+# a quoted formula and, right after it, what kind of thing it is.
+_KIND_WORDS = r"发展新格局|新格局|发展格局|格局|布局|体系|奋斗目标|发展战略|战略|策略|发展思路|思路|理念|口号|图景|蓝图"
+# The gap between the closing quote and the kind word qualifies it (区域, 县域, 现代制造业); it is
+# never a verb phrase (“…”作为优化县域发展格局 is a part's role, not a framework).
+_QUOTED_FRAME = re.compile(rf"“([^“”。]{{2,60}})”((?:(?!作为|把|是)[^“”。,;:、]){{0,10}}?)({_KIND_WORDS})")
+# 加快建设“一县三地”社会主义现代化新通江 / 谋定“一县三地”…: a numbered formula as the object of a
+# verb of strategy, with what follows it up to the clause's end (or its 的).
+_BUILT_FRAME = re.compile(r"(?:建设|构建|实施|谋定|擘画|锚定|深化拓展|深化|融入|打造)“([^“”。]{2,40})”([^“”。,;:、的]{0,12})")
+# 一核引领、三区联动、竞相发展的良好局面: an unquoted numbered formula of two or more numbered parts.
+_NUMBERED = re.compile(rf"((?:[{_NUMERAL}][{_HAN}]{{1,6}}、){{1,4}}[{_NUMERAL}][{_HAN}]{{1,6}}(?:、[{_HAN}]{{2,6}})?)的?(良好局面|新格局|格局|布局)")
+# 飞仙、大川两大“农文旅增长极” / 茶马古道、蜀根汉魂…四大主题民宿集群: named members, their count, their kind.
+_COUNTED = re.compile(rf"([{_HAN}()]{{2,12}}(?:、[{_HAN}()]{{2,12}})+)([两三四五六七八九十](?:大|个))(“?[{_HAN}]{{2,12}}”?)")
+# 擦亮中国金丝楠根雕艺术之都的城市名片 / 建设金丝楠根雕艺术之都: a brand the place claims.
+_BRAND = re.compile(rf"(?:擦亮|叫响|打响|唱响|塑造|打造|建设|建成|争创)([{_HAN}“”]{{2,20}}?(?:之都|之城|之乡|名城))(?:的)?(城市名片|城市品牌|名片|品牌)?")
+_BRAND_NAMED = re.compile(rf"(?:擦亮|叫响|打响|唱响)([{_HAN}“”]{{2,20}}?)的?(城市名片|城市品牌|金字招牌|名片)")
+# 把“一县一城示范统揽”作为方向指引: the role a part of a formula plays.
+_PART_ROLE = re.compile(r"把“([^“”。]{2,30})”作为([^。,;“”]{2,30})")
+# “六创六争”:即争创…/ 六创六争:即…: the text's own expansion of a term.
+_GLOSS = re.compile(r"(?:\d{1,2}[.、])?“?([^“”。,;:\d.>]{2,16})”?:即([^。]{4,160})")
+_HAS_NUMERAL = re.compile(rf"[{_NUMERAL}\d+]")
+_FIVE_YEAR = re.compile(r"[十]?[一二三四五六七八九十]五")  # “十四五”: the national plan period, not the place's own formula
+
+
+def frameworks(views: list[View], limit: int = 10) -> list[Framework]:
+    """Development patterns, numbered formulas, counted lists, brands and slogans, with their parts
+    explained where the text explains them; numbered formulas first, in document order."""
+    found: dict[str, tuple[int, int, Framework]] = {}
+
+    def add(rank: int, order: int, kind: str, name: str, source: Source) -> None:
+        quoted = re.search(r"“([^“”]+)”", name)
+        key = _plain_key(quoted.group(1) if quoted else name)
+        if any(key in k or k in key for k in found):
+            return  # the same formula mentioned again, or a part of one already kept
+        found[key] = (rank, order, Framework(kind=kind, name=name, source=source))
+
+    position = 0
+    for view in views:
+        for m in _QUOTED_FRAME.finditer(view.text):
+            body, kind = m.group(1), m.group(3)
+            if _FIVE_YEAR.fullmatch(body) or (not _HAS_NUMERAL.search(body + m.group(2))
+                                              and kind not in ("理念", "口号", "思路")):
+                continue  # a quoted phrase before 格局 without a numeral is prose, not a formula
+            position += 1
+            rank = 0 if "格局" in kind or "布局" in kind else 1
+            add(rank, position, "发展格局" if rank == 0 else ("口号" if kind in ("理念", "口号") else "提法"),
+                view.quote(*m.span()), view.source(*m.span()))
+        for m in _BUILT_FRAME.finditer(view.text):
+            if not _HAS_NUMERAL.search(m.group(1)) or _FIVE_YEAR.fullmatch(m.group(1)):
+                continue
+            position += 1
+            add(1, position, "提法", view.quote(m.start(1) - 1, m.end()), view.source(m.start(1) - 1, m.end()))
+        for m in _NUMBERED.finditer(view.text):
+            if len(re.findall(rf"(?:^|、)[{_NUMERAL}]", m.group(1))) < 2:
+                continue
+            position += 1
+            add(0, position, "发展格局", view.quote(*m.span()), view.source(*m.span()))
+        for m in _COUNTED.finditer(view.text):
+            position += 1
+            add(2, position, "提法", view.quote(*m.span()), view.source(*m.span()))
+        for pattern in (_BRAND, _BRAND_NAMED):
+            for m in pattern.finditer(view.text):
+                position += 1
+                add(2, position, "品牌", view.quote(m.start(1), m.end()), view.source(m.start(1), m.end()))
+    kept = sorted(found.values(), key=lambda t: (t[0], t[1]))[:limit]
+    items = [f for _, _, f in sorted(kept, key=lambda t: (t[0] > 0, t[1]))]
+    _attach_expansions(items, views)
+    return items
+
+
+def _attach_expansions(items: list[Framework], views: list[View]) -> None:
+    """Each framework's parts as the text explains them (把“part”作为…, “term”：即…)."""
+    for item in items:
+        name = _plain(item.name)
+        for view in views:
+            for m in _PART_ROLE.finditer(view.text):
+                part = m.group(1)
+                if part in name and part != name.strip("“”") and len(item.expansion) < 4:
+                    text = view.quote(m.start(), m.end())
+                    if all(_plain_key(e.text) != _plain_key(text) for e in item.expansion):
+                        item.expansion.append(Expansion(text=text, source=view.source(m.start(), m.end())))
+            for m in _GLOSS.finditer(view.text):
+                if m.group(1) in name and not item.expansion:
+                    start, end = m.start(1), m.end()
+                    if end - m.start(2) > 80:  # a long gloss is cut at a clause end, never inside a number (G348)
+                        window = view.text[m.start(2) : m.start(2) + 80]
+                        end = m.start(2) + max(window.rfind(p) for p in ",;、:")
+                    item.expansion.append(Expansion(text=view.quote(start, end), source=view.source(start, end)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Commitments and qualitative targets
+
+
+_TITLE_TAIL = (r"示范县|示范区|示范市|示范乡镇|示范镇|示范村|示范基地|示范园区|先进县|先进市|先行区|先行示范区|"
+               r"文明城市|卫生城市|园林城市|试点县|试点|名城|旅游度假区|景区|基地|强县|百强县|示范单位|先进单位")
+# 加快创建国家乡村振兴示范县 / 争创全国文明城市 / 成功创成国家乡村振兴示范县 / 加快昭君村5A景区创建.
+_CREATE = re.compile(rf"(?:力争|积极|加快|全力|努力|奋力|确保|成功|争取)?(?:创建|争创|创成|申创|创)(?:成为|成)?"
+                     rf"([^{_STOP}]{{2,30}}?(?:{_TITLE_TAIL}))|(?:加快|锚定|推进|推动)([^{_STOP}]{{2,24}}?(?:{_TITLE_TAIL}))创建")
+# 城乡居民人均可支配收入与经济增长同步 / 城乡居民收入增长与经济增长基本同步.
+_IN_STEP = re.compile(rf"([^{_STOP}]{{2,30}}?)与(?:经济增长|经济发展|经济增速)(?:基本)?同步")
+# 空气、水环境质量持续保持全省、全市前列 / 空气优良天数比例常年保持在省市前列.
+_AHEAD = re.compile(r"([^。,;:“”]{2,30}?)(?:持续|始终|常年)?(?:保持|位居|稳居|走在|进入)(?:在)?[^。,;:]{0,10}?(?:前列|前茅|第一方阵)")
+_BY_YEAR = re.compile(r"到\s*(20\d\d)\s*年")
+# 到2035年,城乡融合发展的体制机制更加完善: a long-range goal, the first clause after its year.
+_GOAL = re.compile(r"到(20\d\d)年(?:底|末)?,([^。,;:]{4,40})")
+_DONE = re.compile(r"成功创建|获评|荣获|入选|被评为|被命名|通过[^,。]{0,6}验收|巩固|成果")
+
+
+def commitments(views: list[View], plan_year: int | None = None, limit: int = 10) -> list[Commitment]:
+    """Qualitative targets: titles to win, a pace to keep with growth, a rank to hold; each with its year.
+
+    A title is a commitment when it is still to be won: in the plan part, or in a sentence that
+    names a later year (到2027年…成功创成); a title won already is an honour (``honours``).
+    """
+    found: dict[str, tuple[int, int, Commitment]] = {}
+    position = 0
+    for view in views:
+        for m in _GOAL.finditer(view.text):
+            if re.search(r"\d", m.group(2)):
+                continue  # a figure: the figures' business
+            position += 1
+            text = view.quote(*m.span())
+            found.setdefault(_plain_key(text), (-1, position, Commitment(text=text, year=int(m.group(1)),
+                                                                         source=view.source(*m.span()))))
+        for pattern, rank in ((_IN_STEP, -3), (_AHEAD, -2), (_CREATE, 0)):
+            for m in pattern.finditer(view.text):
+                position += 1
+                s0, _ = view.sentence_span(*m.span())
+                later = [int(y) for y in _BY_YEAR.findall(view.text[s0 : m.start()])]
+                prefix = view.text[view.clause_span(*m.span())[0] : m.start()]
+                if pattern is _CREATE and (_DONE.search(prefix + m.group(0)) or (view.part == "review" and not later)):
+                    continue
+                if pattern is _AHEAD and view.part == "review" and not later:
+                    continue  # 保持在省市前列 in the review is a result, not a commitment
+                if pattern is _CREATE and view.part == "other" and not later and not re.search(r"力争|加快|争创|积极|全力|奋力|创建", m.group(0)):
+                    continue
+                start, end = (view.clause_span(*m.span())[0] if pattern is not _CREATE else m.start()), m.end()
+                text = view.quote(start, end).strip()
+                key = _plain_key(text)
+                if any(key in k or k in key for k in found):
+                    continue
+                year = later[-1] if later else (plan_year if view.part != "review" else None)
+                national = bool(re.search(r"国家|全国", text))
+                county_level = bool(re.search(r"县|市|区", text[-4:]))
+                found[key] = (rank - national - county_level, position,
+                              Commitment(text=text, year=year, source=view.source(start, end)))
+    kept = sorted(found.values(), key=lambda t: (t[0], t[1]))[:limit]
+    return [c for _, _, c in sorted(kept, key=lambda t: t[1])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Honours and titles won
+
+
+# 荣获“优秀”等次 / 获评全国“红茶重点产区” / 兴发集团成功入选全国“双百企业” / 被评为…称号.
+_HONOUR = re.compile(rf"(荣获|获评|获得|入选|被评为|被命名为|被授予|被列为|成功创建|创成|通过(?:国家|省|市)?[^{_STOP}]{{0,6}}验收)"
+                     rf"([^。,;:、]{{2,40}})")
+_NOT_TITLE = re.compile(r"^(?:资金|支持|补助|贷款|投资|奖补|授权|批复|立项)")
+
+
+def honours(views: list[View], limit: int = 10) -> list[Honour]:
+    """Titles and awards won, national ones first: only where the text reports results (not the plan)."""
+    found: dict[str, tuple[int, int, Honour]] = {}
+    position = 0
+    for view in views:
+        if view.part == "plan":
+            continue
+        for m in _HONOUR.finditer(view.text):
+            obj = m.group(2)
+            if _BY_YEAR.search(view.text[view.sentence_span(*m.span())[0] : m.start()]):
+                continue  # 到2027年…成功创成: a goal, not a title won
+            if _NOT_TITLE.match(obj) or not re.search(rf"[{_HAN}]{{2}}", obj):
+                continue
+            position += 1
+            start = view.clause_span(*m.span())[0]
+            text = view.quote(start, m.end()).strip()
+            key = _plain_key(text)
+            if key in found:
+                continue
+            level = ("国家级" if re.search(r"国家|全国|中国", obj) else "省级" if re.search(r"省", obj)
+                     else "市级" if re.search(r"市级|全市|[^城]市", obj) else None)
+            rank = {"国家级": 0, "省级": 1, "市级": 2, None: 3}[level]
+            found[key] = (rank, position, Honour(text=text, level=level, source=view.source(start, m.end())))
+    kept = sorted(found.values(), key=lambda t: (t[0], t[1]))[:limit]
+    return [h for _, _, h in sorted(kept, key=lambda t: t[1])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes stated without a figure
+
+
+# 地区生产总值、…等主要经济指标均实现增长 / 旅游综合收入大幅增长 / 地方一般公共预算收入显著增加.
+_OUTCOME = re.compile(r"([^。,;:]{2,60}?)(均实现增长|均有增长|均保持增长|实现正增长|大幅增长|显著增加|显著提升|稳步增长|"
+                      r"持续增长|保持良好增速|同比增长|较快增长|实现增长)")
+
+
+def outcomes(views: list[View], limit: int = 6) -> list[Outcome]:
+    """Results of the review stated without a figure (an article or a summary often gives no numbers);
+    clauses naming several indicators (均实现增长) first."""
+    found: list[tuple[int, int, Outcome]] = []
+    position = 0
+    for view in views:
+        if view.part != "review":
+            continue
+        for m in _OUTCOME.finditer(view.text):
+            start, end = view.clause_span(*m.span())
+            if re.search(r"\d", view.text[start:end]):
+                continue  # a clause with a figure is the figures' business
+            position += 1
+            text = view.quote(start, end).strip()
+            rank = 0 if "均" in m.group(2) or "、" in m.group(1) else 1
+            if all(_plain_key(o.text) != _plain_key(text) for _, _, o in found):
+                found.append((rank, position, Outcome(text=text, source=view.source(start, end))))
+    kept = sorted(found, key=lambda t: (t[0], t[1]))[:limit]
+    return [o for _, _, o in sorted(kept, key=lambda t: t[1])]
+
+
+def read_qualitative(chunks: list[StoredChunk], units: list[Unit], meta: dict) -> dict:
+    """Every qualitative reader over one document: the brief's new sections, by field name."""
+    views = views_of(chunks, units)
+    return {
+        "meeting": meeting_facts(views),
+        "decisions": decisions(views, meta.get("county", "")),
+        "frameworks": frameworks(views),
+        "commitments": commitments(views, meta.get("plan_year")),
+        "honours": honours(views),
+        "outcomes": outcomes(views),
+    }
+
+
+def iter_items(brief) -> Iterator[tuple[str, object, str]]:
+    """(section, item, text) for every qualitative item of a brief, expansions included."""
+    for m in brief.meeting:
+        yield "meeting", m, m.text
+    for d in brief.decisions:
+        yield "decisions", d, d.title
+    for f in brief.frameworks:
+        yield "frameworks", f, f.name
+        for e in f.expansion:
+            yield "frameworks", e, e.text
+    for section in ("commitments", "honours", "outcomes"):
+        for item in getattr(brief, section):
+            yield section, item, item.text
+
+
+def chunks_of_file(path, settings=None) -> list[StoredChunk]:
+    """A file's chunks as the index would store them, without a store: for rule-only reading
+    (``bench/brief_quality.py --rules``) and tests."""
+    from rag.chunking import chunk_document
+    from rag.indexer import chunk_metadata
+    from rag.ingest import load_document
+
+    doc = load_document(path)
+    kwargs = {"max_chars": settings.chunking.max_chars, "overlap": settings.chunking.overlap_chars} if settings else {}
+    out = []
+    for chunk in chunk_document(doc.text, doc.content_hash[:12], **kwargs):
+        meta = chunk_metadata(doc, str(path), chunk)
+        meta.pop("tokens", None)
+        out.append(StoredChunk(id=chunk.id, text=chunk.text, meta=meta))
+    return out

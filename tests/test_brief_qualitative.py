@@ -1,0 +1,369 @@
+"""What a document decides (issue 13): each rule reader on each seed, on transformed seeds,
+grounding of the new sections, the layout per document type, and the qualitative fact matcher."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from rag.brief_check import drop_ungrounded, verify_brief
+from rag.brief_eval import numbers_absent, score_fact
+from rag.brief_qualitative import (
+    chunks_of_file,
+    commitments,
+    decisions,
+    frameworks,
+    honours,
+    meeting_facts,
+    outcomes,
+    read_qualitative,
+    views_of,
+)
+from rag.brief_read import read_units
+from rag.brief_schema import CountyBrief, DocumentInfo, MeetingFact, Source
+from rag.export import render_html, render_markdown
+from rag.text import normalize
+from tests.metamorphic import hard_wrap, one_line, seed_expectations, shift_years_in, traditional
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+REPORT, ARTICLE, PLENUM, XINGSHAN, TONGJIANG = (
+    "000_887c7b99a7c32d83.txt", "001_1a4c49b44fdde90d.txt", "002_b36dca1533704f70.txt",
+    "003_a378347d771fafc0.txt", "004_b19c5ac3cfd6b001.txt")
+
+
+def _read(path: Path):
+    chunks = chunks_of_file(path)
+    units = read_units(chunks)
+    return chunks, units, views_of(chunks, units)
+
+
+@pytest.fixture(scope="module")
+def seed():
+    cache = {}
+
+    def get(file):
+        if file not in cache:
+            cache[file] = _read(SEEDS / file)
+        return cache[file]
+    return get
+
+
+def texts(items, attr="text"):
+    return [normalize(getattr(i, attr)) for i in items]
+
+
+def has(items, *words, attr="text"):
+    return any(all(normalize(w) in t for w in words) for t in texts(items, attr))
+
+
+# ---------------------------------------------------------------------------------------------
+# Each reader on each seed (expected items written from the texts)
+
+
+def test_meeting_facts_of_the_communique(seed):
+    facts = meeting_facts(seed(PLENUM)[2])
+    kinds = [f.kind for f in facts]
+    assert kinds == sorted(kinds, key=["date", "attendance", "presided", "spoke"].index)
+    assert [f.text for f in facts if f.kind == "date"] == ["于2024年1月5日在芦山举行"]
+    assert has(facts, "出席全会的有", "县委委员32人", "候补县委委员3人")
+    assert has(facts, "县纪委常委", "列席会议")
+    assert [f.text for f in facts if f.kind == "presided"] == ["全会由县委常委会主持"]
+    assert has(facts, "县委书记杨俊作了讲话") and has(facts, "杨俊代表县委常委会作的工作报告")
+
+
+@pytest.mark.parametrize("file", [REPORT, ARTICLE, XINGSHAN, TONGJIANG])
+def test_reports_and_articles_state_no_meeting_of_their_own(seed, file):
+    # A work report's own session is in its metadata (meeting, speaker); the body holds no roll call.
+    facts = meeting_facts(seed(file)[2])
+    assert not [f for f in facts if f.kind in ("attendance", "presided")]
+
+
+def test_decisions_own_first_then_those_of_higher_bodies(seed):
+    found = decisions(seed(PLENUM)[2], "芦山县")
+    assert found[0].own and found[0].by == "中共芦山县委" and found[0].action == "审议通过"
+    assert found[0].title.startswith("《中共芦山县委关于") and found[0].title.endswith("的决定》")
+    assert {d.by for d in found[1:]} == {"中共四川省委", "中共雅安市委"} and not any(d.own for d in found[1:])
+    assert all(d.title not in ("《决定(讨论稿)》",) for d in found)
+
+
+@pytest.mark.parametrize("file", [REPORT, ARTICLE, XINGSHAN])
+def test_no_decisions_where_none_is_adopted(seed, file):
+    assert decisions(seed(file)[2], "") == []
+
+
+def test_frameworks_of_the_lushan_report(seed):
+    found = frameworks(seed(REPORT)[2])
+    own = next(f for f in found if "一县一城示范统揽" in f.name)
+    assert own.kind == "发展格局" and own.name.endswith("县域发展新格局")
+    assert [e.text for e in own.expansion] == ["把“一县一城示范统揽”作为方向指引", "把“两极三园联轴融圈”作为关键抓手",
+                                               "把“全域多点协同发展”作为目标要求"]
+    assert has(found, "一区一地引领、两轴三圈联动", attr="name")
+    assert has(found, "一核引领、三区联动", attr="name")
+    assert has(found, "金丝楠根雕艺术之都的城市名片", attr="name")
+    assert has(found, "飞仙、大川两大“农文旅增长极”", attr="name")
+    # A part quoted again on its own (“两轴三圈联动”发展格局) is not a second framework.
+    assert not any(f.name.startswith("“两轴三圈联动”") for f in found)
+
+
+def test_frameworks_of_the_other_seeds(seed):
+    plenum = frameworks(seed(PLENUM)[2])
+    assert sum("格局" in f.name for f in plenum) == 2  # the county's and the prefecture's, once each
+    assert not any("作为" in f.name for f in plenum)  # a part's role is an expansion, not a framework
+    xingshan = frameworks(seed(XINGSHAN)[2])
+    six = next(f for f in xingshan if "六创六争" in f.name)
+    assert six.expansion and six.expansion[0].text.startswith("六创六争:即争创全省山区县域经济发展先进县")
+    assert has(xingshan, "一中心、四组团", attr="name") and has(xingshan, "抓项目就是抓发展", attr="name")
+    assert not has(xingshan, "十四五", attr="name")  # the national plan period is not the county's formula
+    tongjiang = frameworks(seed(TONGJIANG)[2])
+    assert has(tongjiang, "一县三地", attr="name") and has(tongjiang, "稳、防、提、创", "四字策略", attr="name")
+    assert frameworks(seed(ARTICLE)[2]) == []
+
+
+def test_commitments_with_their_years(seed):
+    plenum = {normalize(c.text): c.year for c in commitments(seed(PLENUM)[2], 2024)}
+    assert plenum[normalize("到2027年,城乡融合发展取得明显成效")] == 2027
+    assert plenum[normalize("到2035年,城乡融合发展的体制机制更加完善")] == 2035
+    assert plenum[normalize("成功创成国家乡村振兴示范县")] == 2027  # 到2027年 earlier in its sentence
+    assert plenum[normalize("全力争创国家乡村振兴示范县")] == 2024
+    report = {normalize(c.text): c.year for c in commitments(seed(REPORT)[2], 2024)}
+    assert report == {normalize("加快创建国家乡村振兴示范县"): 2024,
+                      normalize("城乡居民人均可支配收入与经济增长同步"): 2024,
+                      normalize("锚定省级全域旅游示范区创建"): 2024}
+    xingshan = texts(commitments(seed(XINGSHAN)[2], 2024))
+    assert normalize("城乡居民收入增长与经济增长基本同步") in xingshan and normalize("争创全国文明城市") in xingshan
+    # A title won in the review (兴山化工园成功创建全省首家D类化工园区) is an honour, not a commitment.
+    assert not any("D类化工园区" in t for t in xingshan)
+    assert commitments(seed(TONGJIANG)[2], 2023) == []
+
+
+def test_honours_only_from_results(seed):
+    xingshan = honours(seed(XINGSHAN)[2])
+    assert has(xingshan, "兴发集团成功入选全国“双百企业”") and has(xingshan, "全国信访工作示范县")
+    assert has(xingshan, "兴山化工园成功创建全省首家D类化工园区")
+    levels = {h.text: h.level for h in xingshan}
+    assert levels["兴发集团成功入选全国“双百企业”"] == "国家级"
+    assert levels["兴山化工园成功创建全省首家D类化工园区"] == "省级"
+    article = honours(seed(ARTICLE)[2])
+    assert [h.text for h in article] == ["获评全国“红茶重点产区”", "多项改革入选全省优化营商环境先行区改革事项清单"]
+    assert honours(seed(REPORT)[2]) == []  # the plan part only: nothing won yet
+    assert has(honours(seed(TONGJIANG)[2]), "全球减贫最佳案例")
+
+
+def test_outcomes_without_figures(seed):
+    found = outcomes(seed(ARTICLE)[2])
+    assert found[0].text == "地区生产总值、农林牧渔业总产值、工业增加值等主要经济指标均实现增长"
+    assert has(found, "旅游综合收入大幅增长") and has(found, "地方一般公共预算收入显著增加")
+    assert all(not any(ch.isdigit() for ch in o.text) for o in found)
+    assert outcomes(seed(REPORT)[2]) == [] and outcomes(seed(PLENUM)[2]) == []
+
+
+def test_every_item_on_every_seed_is_verbatim_and_grounded(seed):
+    for file in (REPORT, ARTICLE, PLENUM, XINGSHAN, TONGJIANG):
+        chunks, units, _ = seed(file)
+        meta = chunks[0].meta
+        brief = CountyBrief(county=meta["county"], document=DocumentInfo(file=file, doc_type=meta["doc_type"]),
+                            **read_qualitative(chunks, units, meta))
+        assert verify_brief(brief, chunks) == [], file
+        by_id = {c.id: c for c in chunks}
+        for section in ("meeting", "commitments", "honours", "outcomes"):
+            for item in getattr(brief, section):
+                assert item.source.quote in by_id[item.source.chunk_id].text  # verbatim, not a normalised copy
+        assert numbers_absent(brief, "\n".join(c.heading + "\n" + c.text for c in chunks)) == [], file
+
+
+# ---------------------------------------------------------------------------------------------
+# Transformed documents: the readers follow the facts, not one seed's sentences
+
+
+def _transformed(tmp_path, file, transform):
+    text = (SEEDS / file).read_text("utf-8")
+    out = tmp_path / file
+    out.write_text(transform(text), "utf-8")
+    return _read(out)
+
+
+def _summary(views, county, plan_year):
+    return {
+        "meeting": [f.kind for f in meeting_facts(views)],
+        "decisions": [(d.own, d.by) for d in decisions(views, county)],
+        "frameworks": len(frameworks(views)),
+        "commitments": len(commitments(views, plan_year)),
+        "honours": len(honours(views)),
+        "outcomes": len(outcomes(views)),
+    }
+
+
+TRANSFORMS = {
+    "traditional": lambda t: traditional(t, seed_expectations()["002"]).data,
+    "hard_wrap": lambda t: hard_wrap(t, seed_expectations()["002"], 28, random.Random(1)).data,
+    "one_line": lambda t: one_line(t, seed_expectations()["002"]).data,
+}
+
+
+@pytest.mark.parametrize("name", list(TRANSFORMS))
+@pytest.mark.parametrize("file", [PLENUM, REPORT, ARTICLE, XINGSHAN])
+def test_readers_survive_script_and_line_transforms(tmp_path, seed, file, name):
+    before = _summary(seed(file)[2], seed(file)[0][0].meta["county"], 2024)
+    chunks, units, views = _transformed(tmp_path, file, TRANSFORMS[name])
+    after = _summary(views, chunks[0].meta["county"] or seed(file)[0][0].meta["county"], 2024)
+    if name == "traditional":  # 縣 is 县 once compared: the same items
+        assert after == before
+    else:  # chunk boundaries move with the lines; what is read stays
+        for key in ("meeting", "decisions"):
+            assert after[key] == before[key], key
+        for key in ("frameworks", "commitments", "honours", "outcomes"):
+            assert abs(after[key] - before[key]) <= max(1, before[key] // 4), key
+    brief = CountyBrief(county="x", document=DocumentInfo(file=file), **read_qualitative(chunks, units, chunks[0].meta))
+    assert verify_brief(brief, chunks) == []
+
+
+def test_readers_follow_renamed_place_and_shifted_years(tmp_path):
+    text = (SEEDS / PLENUM).read_text("utf-8").replace("芦山", "宝兴")
+    out = tmp_path / PLENUM
+    out.write_text(shift_years_in(text, 3), "utf-8")
+    _, _, views = _read(out)
+    found = decisions(views, "宝兴县")
+    assert found[0].own and found[0].by == "中共宝兴县委"
+    years = {normalize(c.text): c.year for c in commitments(views, 2027)}
+    assert years[normalize("到2030年,城乡融合发展取得明显成效")] == 2030
+    assert years[normalize("到2038年,城乡融合发展的体制机制更加完善")] == 2038
+    assert [f.text for f in meeting_facts(views) if f.kind == "date"] == ["于2027年1月5日在宝兴举行"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Grounding, schema, layout, matcher
+
+
+def _plenum_brief(seed):
+    chunks, units, _ = seed(PLENUM)
+    meta = chunks[0].meta
+    return chunks, CountyBrief(county="芦山县", document=DocumentInfo(file=PLENUM, doc_type="全会公报", plan_year=2024),
+                               **read_qualitative(chunks, units, meta))
+
+
+def test_grounding_drops_an_item_whose_quote_is_not_in_its_chunk(seed):
+    chunks, brief = _plenum_brief(seed)
+    by_id = {c.id: c for c in chunks}
+    good = len(brief.meeting)
+    brief.meeting.append(MeetingFact(kind="spoke", text="县长张三作了讲话",
+                                     source=Source(chunk_id=brief.meeting[0].source.chunk_id, quote="县长张三作了讲话")))
+    explained = next(f for f in brief.frameworks if f.expansion)
+    explained.expansion[0].source.quote = "把“一县多城”作为方向指引"  # a part no chunk holds
+    explained.expansion[0].text = "把“一县多城”作为方向指引"
+    brief.commitments[0].text = brief.commitments[0].text + "，到2030年翻一番"  # text beyond its quote
+    assert len(verify_brief(brief, chunks)) == 3
+    drop_ungrounded(brief, by_id)
+    assert len(brief.meeting) == good
+    assert {d.section for d in brief.dropped} == {"meeting", "frameworks", "commitments"}
+    assert any(d.reason.startswith("expansion: the quote is not in chunk") for d in brief.dropped)
+    assert verify_brief(brief, chunks) == []
+
+
+def test_schema_rejects_unknown_kinds():
+    src = {"chunk_id": "a-0001", "quote": "x"}
+    with pytest.raises(ValidationError):
+        MeetingFact.model_validate({"kind": "weather", "text": "x", "source": src})
+    with pytest.raises(ValidationError):
+        CountyBrief.model_validate({"county": "x", "document": {"file": "f"},
+                                    "frameworks": [{"kind": "口号?", "name": "x", "source": src}]})
+    with pytest.raises(ValidationError):
+        CountyBrief.model_validate({"county": "x", "document": {"file": "f"},
+                                    "honours": [{"text": "x", "level": "世界级", "source": src}]})
+    ok = CountyBrief.model_validate({"county": "x", "document": {"file": "f"},
+                                     "commitments": [{"text": "争创全国文明城市", "year": 2024, "source": src}]})
+    assert ok.commitments[0].year == 2024 and ok.meeting == []
+
+
+def _headings(md: str) -> list[str]:
+    return [line[3:] for line in md.splitlines() if line.startswith("## ")]
+
+
+def test_markdown_order_follows_the_document_type(seed):
+    _, brief = _plenum_brief(seed)
+    heads = _headings(render_markdown(brief))
+    assert heads[:4] == ["会议概况", "审议通过的决定与文件", "目标与承诺", "发展格局与提法"]
+    as_report = brief.model_copy(update={"document": brief.document.model_copy(update={"doc_type": "政府工作报告"})})
+    report_heads = _headings(render_markdown(as_report))
+    assert report_heads.index("目标与承诺") < report_heads.index("发展格局与提法") < report_heads.index("会议概况")
+    md = render_markdown(brief)
+    assert "- 审议通过《中共芦山县委关于" in md and "（转述中共四川省委）" in md
+    assert "  - 把“一县一城示范统揽”作为" in md  # a framework's parts under it
+    assert "- 2035年：到2035年,城乡融合发展的体制机制更加完善" in md
+
+
+def test_an_article_says_it_is_one_and_leads_with_what_it_reports(seed):
+    chunks, units, _ = seed(ARTICLE)
+    brief = CountyBrief(county="利川市", document=DocumentInfo(file=ARTICLE, doc_type="关于政府工作报告的文章"),
+                        **read_qualitative(chunks, units, chunks[0].meta))
+    md = render_markdown(brief)
+    assert "> 本文是一篇介绍利川市政府工作报告的文章，不是报告原文" in md
+    assert _headings(md)[:2] == ["文章转述的成效", "荣誉与称号"]
+    assert "本文是一篇介绍利川市政府工作报告的文章" in render_html([brief])
+
+
+def test_qualitative_matcher_takes_the_texts_own_wording(seed):
+    _, brief = _plenum_brief(seed)
+
+    def status(*terms):
+        return score_fact({"kind": "qualitative", "terms": list(terms)}, brief).status
+
+    assert status("县委委员32人", "候补县委委员3人") == "found"
+    assert status("审议通过", "中共芦山县委关于", "决定") == "found"
+    assert status("县委委员32人", "到2035年") == "missing"  # terms of two different items
+    assert status("县委委员33人") == "missing"
+    assert status("國家鄉村振興示範縣") == "found"  # compared in one script
+    empty = CountyBrief(county="芦山县", document=DocumentInfo(file=PLENUM))
+    assert score_fact({"kind": "qualitative", "terms": ["县委委员32人"]}, empty).status == "missing"
+
+
+def test_communique_html_prints_on_one_a4_page(seed):
+    import weasyprint
+
+    _, brief = _plenum_brief(seed)
+    page = render_html([brief])
+    assert page.index("会议概况") < page.index("审议通过的决定与文件") < page.index("目标与承诺")
+    assert len(weasyprint.HTML(string=render_html([brief, brief])).render().pages) == 2
+
+
+@pytest.mark.parametrize("doc_type", ["政府工作报告", "全会公报", "统计公报"])
+def test_worst_case_brief_with_every_new_section_prints_on_one_a4_page(doc_type):
+    """Old sections at their caps and every qualitative section fuller than the page shows."""
+    import weasyprint
+
+    from rag.settings import BriefSettings
+
+    cfg = BriefSettings()
+    quote = "一般公共财政预算收入10.1亿元,增长30%,其中,税收收入8.4亿元,税占比83.6%,金融机构存贷款余额分别达到163.6亿元。"
+    long = "“一县一城示范统揽、两极三园联轴融圈、全域多点协同发展”县域发展新格局加快推进城乡融合发展"
+
+    def src(i):
+        return {"chunk_id": f"024234ff5f19-{i:04d}", "quote": quote[: 40 + i % 40] + str(i)}
+
+    kinds = ["date", "attendance", "attendance", "attendance", "presided", "spoke", "spoke", "spoke"]
+    brief = CountyBrief.model_validate({
+        "county": "兴山县", "province": "湖北省",
+        "document": {"file": XINGSHAN, "title": "2024年兴山县政府工作报告", "doc_type": doc_type, "date": "2024-01-12",
+                     "meeting": "兴山县第十九届人民代表大会第四次会议", "speaker": "吴浩", "year_under_review": 2023, "plan_year": 2024},
+        "headline": {"text": "兴" * 200, "sources": [src(1), src(2)]},
+        "indicators": [{"name": "规模以上工业企业增加值合计"[: 6 + i % 8], "value": "110.25", "unit": "万人次", "growth": "-13.5%",
+                        "qualifier": "以上", "year": 2023, "source": src(10 + i)} for i in range(cfg.max_indicators)],
+        "targets": [{"name": "社会消费品零售总额增长目标"[: 6 + i % 8], "value": "1100", "unit": "亿元", "growth": "12%",
+                     "qualifier": "左右", "year": 2024, "source": src(30 + i)} for i in range(cfg.max_targets)],
+        "tasks": [{"text": "聚力有效投资,培育高质量发展新引擎,推动城镇产业集中"[: 16 + i * 3], "source": src(50 + i)} for i in range(8)],
+        "projects": [{"name": "沿江高铁宜兴联络线十宜高速兴山段"[: 6 + i], "source": src(60 + i)} for i in range(cfg.max_projects)],
+        "risks": [{"text": "重大项目支撑不足,投资对经济增长的拉动作用仍需增强,产业结构亟待优化", "source": src(70 + i)}
+                  for i in range(cfg.max_risks)],
+        "policy_terms": [{"term": "六创六争四化同步", "explanation": "即争创", "source": src(80 + i)} for i in range(cfg.max_terms)],
+        "meeting": [{"kind": k, "text": long[:30], "source": src(100 + i)} for i, k in enumerate(kinds)],
+        "decisions": [{"title": "《" + long + "的决定》", "action": "审议通过", "own": i == 0, "source": src(110 + i)}
+                      for i in range(5)],
+        "frameworks": [{"kind": "发展格局", "name": long, "source": src(140 + i), "expansion": [
+            {"text": "把“一县一城示范统揽”作为方向指引", "source": src(120 + 3 * i + j)} for j in range(4)]} for i in range(6)],
+        "commitments": [{"text": long, "year": 2027, "source": src(150 + i)} for i in range(10)],
+        "honours": [{"text": long, "level": "国家级", "source": src(160 + i)} for i in range(10)],
+        "outcomes": [{"text": long, "source": src(170 + i)} for i in range(8)],
+    })
+    assert len(weasyprint.HTML(string=render_html([brief, brief])).render().pages) == 2
