@@ -85,6 +85,7 @@ def facts(
     kind: Annotated[str | None, typer.Option("--kind", help="target, stretch, estimate or actual.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv, json or xlsx.")] = "table",
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file (required for xlsx).")] = None,
+    origin: Annotated[str | None, typer.Option("--origin", help="rule or llm: rows the rules made, or the LLM pass (index --llm-facts).")] = None,
 ) -> None:
     """Every figure the indexed reports state, typed: place, year, kind, indicator, value, quote."""
     from rag.ledger import canonical
@@ -96,11 +97,13 @@ def facts(
         raise InputError(f"unknown kind {kind!r}: use one of {', '.join(KIND_CHOICES)}.")
     if indicator and not canonical(indicator):
         raise InputError(f"unknown indicator {indicator!r}: `govbrief facts` lists the indicators found.")
+    if origin and origin not in ("rule", "llm"):
+        raise InputError(f"unknown origin {origin!r}: use rule or llm.")
     if fmt == "xlsx" and out is None:
         raise InputError("--format xlsx needs --out FILE.xlsx.")
     _check_out(out)
     ledger = _ledger()
-    rows = ledger.query(place=_place(ledger, place), year=year, indicator=indicator, kind=kind)
+    rows = ledger.query(place=_place(ledger, place), year=year, indicator=indicator, kind=kind, origin=origin)
     if fmt == "csv":
         _write(facts_csv(rows), out)
     elif fmt == "json":
@@ -110,13 +113,13 @@ def facts(
         _cli().err.print(f"wrote {out} ({len(rows)} rows)", highlight=False)
     else:
         table = Table(title=f"{len(rows)} figures", show_lines=False)
-        for col in ("地区", "年份", "类型", "指标", "数值", "增长", "原文"):
+        for col in ("地区", "年份", "类型", "指标", "数值", "增长", "原文", "抽取"):
             table.add_column(col, overflow="fold")
         for f in rows:
             growth = f"{f.growth:g}{f.growth_unit}" if f.growth is not None else ""
             value = f"{f.value}{f.unit}" if f.measure != "growth" else ""
             table.add_row(escape(f.place), str(f.year or "?"), KIND_ZH.get(f.kind, "?"), escape(f.indicator),
-                          escape(value), escape(growth), escape(f.quote))
+                          escape(value), escape(growth), escape(f.quote), f.origin)
         _cli().console.print(table)
 
 

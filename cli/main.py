@@ -63,6 +63,7 @@ def index(
     place: Annotated[str | None, typer.Option("--place", help="The documents' place, e.g. 德宏州 (overrides detection).")] = None,
     year: Annotated[int | None, typer.Option("--year", help="The report's year: the plan year (a 统计公报: the year it reports).")] = None,
     doc_type: Annotated[str | None, typer.Option("--type", help="Document type: 政府工作报告, 全会公报, 统计公报, 关于政府工作报告的文章.")] = None,
+    llm_facts: Annotated[bool, typer.Option("--llm-facts", help="Let the LLM type the figures the ledger's rules leave out (slow on CPU; checked in code).")] = False,
 ) -> None:
     """Clean, chunk and embed reports into the Chroma index (incremental).
 
@@ -72,6 +73,8 @@ def index(
     from rag.indexer import index_paths
 
     settings = load_settings()
+    if llm_facts:
+        settings.ledger.llm_typing = True
     overrides = {k: v for k, v in {"place": place, "year": year, "type": doc_type}.items() if v}
     if overrides:
         from rag.ingest import DocMeta, apply_overrides
@@ -80,7 +83,8 @@ def index(
     engine = make_engine(settings)
     report = render.run_index(console, lambda on_event: index_paths(
         paths or [Path("seeds")], engine.store, lambda: engine.embedder, prune=prune, on_event=on_event,
-        overrides=overrides))
+        overrides=overrides, llm_factory=lambda: engine.llm))
+    engine.close()  # the local LLM server, if --llm-facts started one
     render.index_summary(console, report, settings)
     if report.failed:
         for failure in report.failed:

@@ -37,6 +37,8 @@ def run_index(console: Console, run):
             progress.update(task, description=data["file"][:28])
         elif event == "loading":
             progress.update(task, detail=f"loading {data['model']}…")
+        elif event == "typing":
+            progress.update(task, detail="LLM typing figures the rules left out…")
         elif event == "embedded":
             stats["embedded"] += data["n"]
             rate = stats["embedded"] / max(time.perf_counter() - stats["t0"], 1e-6)
@@ -64,6 +66,8 @@ def index_summary(console: Console, report, settings) -> None:
     line = ", ".join(f"{n} {s}" for s, n in counts.items())
     rate = f", {report.embedded / report.seconds:.1f} chunks/s" if report.embedded else ""
     facts = f"; {report.facts} figures in the ledger" if report.facts else ""
+    if getattr(report, "llm_facts", 0):
+        facts += f" (+{report.llm_facts} typed by the LLM)"
     console.print(f"{line}; {report.embedded} chunks embedded in {report.seconds:.1f} s{rate}{facts}")
     if report.pruned:
         console.print(f"pruned {len(report.pruned)} missing file(s): " + escape(", ".join(report.pruned)))

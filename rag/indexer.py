@@ -35,6 +35,7 @@ class IndexReport:
     pruned: list[str] = field(default_factory=list)
     embedded: int = 0
     facts: int = 0  # ledger rows written
+    llm_facts: int = 0  # LLM rows written (the pass of ``rag.ledger_llm``)
     seconds: float = 0.0
 
     @property
@@ -60,6 +61,17 @@ def chunk_metadata(doc: Document, source: str, chunk) -> dict:
     return meta
 
 
+def _type_figures(store, doc, chunks, source, llm_factory, on_event) -> int:
+    """The LLM pass over one document when it is on; the rows it stored."""
+    if not (store.settings.ledger.llm_typing and llm_factory):
+        return 0
+    from rag.ledger_llm import type_document
+
+    on_event("typing", {"file": doc.name})
+    stored, _ = type_document(store.ledger, doc, chunks, source, llm_factory(), store.settings)
+    return stored
+
+
 def index_paths(
     paths: list[Path],
     store: ChunkStore,
@@ -68,8 +80,12 @@ def index_paths(
     prune: bool = False,
     on_event: Callable[[str, dict], None] = lambda event, data: None,
     overrides: dict | None = None,
+    llm_factory: Callable[[], object] | None = None,
 ) -> IndexReport:
     """Index every supported file under ``paths``; bad files are reported, not fatal.
+
+    With ``settings.ledger.llm_typing`` on and an ``llm_factory``, the LLM types the figures the
+    ledger's rules leave out (``rag.ledger_llm``), once per document content and model.
 
     ``on_event`` receives ("file", {...}), ("embedded", {"n": ...}) for progress display.
     The embedder is created only if some file actually needs embedding.
@@ -97,6 +113,7 @@ def index_paths(
                 if not store.ledger.is_current(source, doc.content_hash):  # an index built before the ledger
                     report.facts += store.ledger.put_document(source, doc.content_hash,
                                                               facts_for_document(doc, chunks, source), **document_row(doc))
+                report.llm_facts += _type_figures(store, doc, chunks, source, llm_factory, on_event)
                 report.files.append(FileResult(path.name, "unchanged", len(chunks), county=doc.meta.county))
                 on_event("done", {"file": path.name, "chunks": len(chunks), "status": "unchanged"})
                 continue
@@ -128,6 +145,7 @@ def index_paths(
             )
             # After the chunks: a ledger row always has its chunk in the store.
             report.facts += store.ledger.put_document(source, doc.content_hash, facts_for_document(doc, chunks, source), **document_row(doc))
+            report.llm_facts += _type_figures(store, doc, chunks, source, llm_factory, on_event)
             report.files.append(FileResult(path.name, "indexed", len(chunks), removed, county=doc.meta.county))
             on_event("done", {"file": path.name, "chunks": len(chunks), "status": "indexed"})
         except InputError as exc:

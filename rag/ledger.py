@@ -861,6 +861,15 @@ CREATE INDEX IF NOT EXISTS facts_source ON facts(source);
 CREATE INDEX IF NOT EXISTS facts_lookup ON facts(indicator, year, kind);
 CREATE INDEX IF NOT EXISTS facts_place ON facts(adcode, place);
 """
+# Which documents the LLM pass has typed, at which content and model (``rag.ledger_llm``). Created
+# on every open: a ledger from before the pass gains the table without a rebuild.
+_LLM_SCHEMA = """
+CREATE TABLE IF NOT EXISTS llm_typing (
+    source TEXT PRIMARY KEY REFERENCES documents(source) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    n_facts INTEGER NOT NULL DEFAULT 0
+);
+"""
 
 
 def default_path(settings) -> Path:
@@ -880,9 +889,11 @@ class Ledger:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version != SCHEMA_VERSION:
             # The ledger is derived from the documents: an old layout is rebuilt, not migrated.
-            self._conn.executescript("DROP TABLE IF EXISTS facts; DROP TABLE IF EXISTS documents;")
+            self._conn.executescript("DROP TABLE IF EXISTS llm_typing; DROP TABLE IF EXISTS facts; "
+                                     "DROP TABLE IF EXISTS documents;")
             self._conn.executescript(_SCHEMA)
             self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._conn.executescript(_LLM_SCHEMA)
 
     def close(self) -> None:
         """Close the connection."""
@@ -923,6 +934,7 @@ class Ledger:
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute("DELETE FROM facts WHERE source = ?", (source,))
+            conn.execute("DELETE FROM llm_typing WHERE source = ?", (source,))  # its LLM rows went too
             conn.execute(
                 "INSERT INTO documents(source, doc_hash, doc, place, adcode, n_facts) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(source) DO UPDATE SET doc_hash=excluded.doc_hash, doc=excluded.doc, "
@@ -941,6 +953,46 @@ class Ledger:
                 f"INSERT INTO facts({', '.join(_quoted(c) for c in _COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
                 rows,
             )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def llm_key(self, source: str) -> str:
+        """The key (content hash, model, prompts) the LLM pass last typed ``source`` with; '' if never."""
+        row = self._conn.execute("SELECT key FROM llm_typing WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else ""
+
+    def put_llm_facts(self, source: str, key: str, facts: Iterable[Fact]) -> int:
+        """Replace ``source``'s LLM rows (``origin == "llm"``) with ``facts`` and record ``key``.
+
+        The rule rows are left as they are; the document must be stored (``put_document``) first.
+        """
+        rows = []
+        for fact in facts:
+            check_verbatim(fact)
+            if fact.origin != LLM:
+                raise ValueError(f"put_llm_facts takes LLM rows only, got origin {fact.origin!r}")
+            d = asdict(fact)
+            d["source"] = source
+            d["spans"] = json.dumps([list(s) for s in fact.spans])
+            rows.append(tuple(d[c] for c in _COLUMNS))
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("DELETE FROM facts WHERE source = ? AND origin = ?", (source, LLM))
+            conn.executemany(
+                f"INSERT INTO facts({', '.join(_quoted(c) for c in _COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                rows,
+            )
+            conn.execute(
+                "INSERT INTO llm_typing(source, key, n_facts) VALUES (?, ?, ?) "
+                "ON CONFLICT(source) DO UPDATE SET key=excluded.key, n_facts=excluded.n_facts",
+                (source, key, len(rows)),
+            )
+            conn.execute("UPDATE documents SET n_facts = (SELECT COUNT(*) FROM facts WHERE source = ?) WHERE source = ?",
+                         (source, source))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -984,11 +1036,12 @@ class Ledger:
         year: int | None = None,
         indicator: str | None = None,
         kind: str | Iterable[str] | None = None,
+        origin: str | None = None,
     ) -> list[Fact]:
         """Rows matching every filter given, in document and text order.
 
         ``place`` is an adcode, a full name (兴山县) or its start (兴山); ``indicator`` a canonical
-        name or any alias the table knows; ``kind`` one kind or several.
+        name or any alias the table knows; ``kind`` one kind or several; ``origin`` rule or llm.
         """
         where, args = [], []
         if place:
@@ -1005,6 +1058,9 @@ class Ledger:
             kinds = [kind] if isinstance(kind, str) else list(kind)
             where.append(f"kind IN ({', '.join('?' * len(kinds))})")
             args += kinds
+        if origin:
+            where.append("origin = ?")
+            args.append(origin)
         sql = f"SELECT {', '.join(_quoted(c) for c in _COLUMNS)} FROM facts"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -16,7 +16,7 @@ from rag.errors import InputError
 from rag.ledger import Fact
 
 FACT_COLUMNS = ("place", "adcode", "year", "kind", "indicator", "indicator_text", "value", "unit", "growth",
-                "growth_unit", "qualifier", "doc", "section", "quote")
+                "growth_unit", "qualifier", "doc", "section", "quote", "origin")
 KIND_ZH = {"target": "目标", "stretch": "力争", "estimate": "预计", "actual": "实际"}
 
 

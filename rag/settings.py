@@ -135,6 +135,17 @@ class BriefSettings(BaseModel):
     headline_chars: int = Field(120, description="Length the headline prompt asks for (the schema allows 200).")
 
 
+class LedgerSettings(BaseModel):
+    llm_typing: bool = Field(
+        False, description="At index time let the LLM type the figures the ledger's rules leave out (rows with origin "
+        "llm, every field checked in code); off by default: on 2 CPU cores it adds minutes per report "
+        "(`govbrief index --llm-facts` turns it on for one run).",
+    )
+    llm_batch_chars: int = Field(360, description="Clause characters per LLM typing call (whole clauses).")
+    llm_batch_figures: int = Field(12, description="Most figures per LLM typing call.")
+    llm_max_tokens: int = Field(400, description="Longest LLM typing reply in tokens.")
+
+
 class Settings(BaseSettings):
     """Everything configurable; see README 'Configuration'."""
 
@@ -147,6 +158,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
     brief: BriefSettings = BriefSettings()
+    ledger: LedgerSettings = LedgerSettings()
     cache_dir: Path = Field(default_factory=default_cache_dir, description="Cache for materialised model weights.")
     max_question_chars: int = Field(500, description="Longer questions are refused with a clear message.")
 
