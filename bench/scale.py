@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/scale.py --chunks 10000 [--server] [--json] [--corpus DIR]
     .venv/bin/python bench/scale.py --seeds-overlap     # old vs new keyword ranking on the seeds
+    .venv/bin/python bench/scale.py --chunks 100000 --keyword-only   # the keyword index alone
 
 The corpus is the transformed-corpus generator's (``tests.metamorphic.mixed_corpus``): each draw
 moves the five seeds to other counties of the division table and other years, with its own mix
@@ -328,6 +329,80 @@ def seeds_overlap() -> dict:
     return result
 
 
+def keyword_replicated(opts) -> dict:
+    """The keyword index alone at ``--chunks`` rows: the first ~1k chunks of the corpus copied with
+    fresh ids and places until the size is reached (no Chroma, no re-tokenising); times the rows'
+    write, the matrix build, scoped and unscoped queries, and the old rank_bm25 path over it all."""
+    from rag.indexer import index_paths
+    from rag.keyword_index import KeywordIndex
+    from rag.settings import Settings
+    from rag.store import ChunkStore, StoredChunk
+    from rag.text import keyword_tokens
+
+    settings = Settings()
+    settings.embedding.model = StandInEmbedder.name
+    corpus_dir = opts.corpus or Path(tempfile.mkdtemp(prefix="govbrief-scale-corpus-"))
+    info = build_corpus(corpus_dir, 1000, settings)
+    paths, draws, _ = subset(corpus_dir, info["draws"], 1000)
+    work = Path(tempfile.mkdtemp(prefix="govbrief-scale-kw-"))
+    settings.store.path = work / "index"
+    try:
+        store = ChunkStore(settings)
+        index_paths(paths, store, StandInEmbedder)
+        base = store.all_chunks()
+        store.close()
+        copies = -(-opts.chunks // len(base))
+        index = KeywordIndex(work / "replicated.bm25", {"collection": "replicated"})
+        docs: dict[str, list] = {}
+        corpus = []
+        for r in range(copies):
+            for c in base:
+                meta = {**c.meta, "county": f"{c.county}#{r}", "source": f"{c.meta['source']}#{r}"}
+                docs.setdefault(meta["source"], []).append((f"{c.id}#{r}", meta))
+                corpus.append(StoredChunk(f"{c.id}#{r}", "", meta))
+        t = time.perf_counter()
+        index.put_documents((s, "h", [i for i, _ in rows], [m for _, m in rows]) for s, rows in docs.items())
+        put_s = time.perf_counter() - t
+        t = time.perf_counter()
+        index.refresh()
+        build_s = time.perf_counter() - t
+        index.close()
+        t = time.perf_counter()
+        index = KeywordIndex(work / "replicated.bm25", {"collection": "replicated"})
+        index.refresh()
+        load_s = time.perf_counter() - t
+        qs = questions(corpus_dir, draws, opts.questions)
+        keyword_tokens("预热")
+        counties = sorted({c.meta["county"] for c in corpus})
+        rng = random.Random(0)
+        scoped, unscoped = [], []
+        for q in qs:
+            t = time.perf_counter()
+            index.search(keyword_tokens(q), 30, counties=[rng.choice(counties)])
+            scoped.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            index.search(keyword_tokens(q), 30)
+            unscoped.append((time.perf_counter() - t) * 1000)
+        old = []
+        for q in qs[: opts.old_queries]:
+            t = time.perf_counter()
+            old_keyword(q, corpus, 30)
+            old.append((time.perf_counter() - t) * 1000)
+        out = {
+            "chunks": len(corpus), "mode": "keyword index only, 1k real chunks replicated", "questions": len(qs),
+            "rows_write_s": round(put_s, 1), "matrix_build_s": round(build_s, 2), "load_s": round(load_s, 2),
+            "keyword_p50_ms": round(pct(scoped, 50), 2), "keyword_p95_ms": round(pct(scoped, 95), 2),
+            "keyword_unscoped_p50_ms": round(pct(unscoped, 50), 2), "keyword_unscoped_p95_ms": round(pct(unscoped, 95), 2),
+            "old_keyword_unscoped_p50_ms": round(pct(old, 50), 1) if old else None, "old_queries": len(old),
+            "keyword_index_mb": round(sum(f.stat().st_size for f in (work / "replicated.bm25").rglob("*") if f.is_file()) / 2**20, 1),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        }
+        index.close()
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--chunks", type=int, default=1000, help="corpus size in chunks (default 1000)")
@@ -337,9 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, help="folder to build the corpus in, kept and reused across runs")
     parser.add_argument("--old-max", type=int, default=20000, help="time the old rank_bm25 path only up to this many chunks")
     parser.add_argument("--keep", action="store_true", help="keep the index folder")
+    parser.add_argument("--keyword-only", action="store_true",
+                        help="time the keyword index alone at --chunks, from the first 1k chunks replicated")
+    parser.add_argument("--old-queries", type=int, default=3, help="old-path queries timed with --keyword-only")
     parser.add_argument("--seeds-overlap", action="store_true", help="compare old and new keyword rankings on the seeds")
     opts = parser.parse_args(argv)
-    out = seeds_overlap() if opts.seeds_overlap else run_scale(opts)
+    out = seeds_overlap() if opts.seeds_overlap else keyword_replicated(opts) if opts.keyword_only else run_scale(opts)
     if opts.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
