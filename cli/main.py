@@ -81,9 +81,11 @@ def index(
 
         apply_overrides(DocMeta(), overrides)  # a bad place fails here, in one line, before any work
     engine = make_engine(settings)
-    report = render.run_index(console, lambda on_event: index_paths(
-        paths or [Path("seeds")], engine.store, lambda: engine.embedder, prune=prune, on_event=on_event,
-        overrides=overrides, llm_factory=lambda: engine.llm))
+    # One writer at a time: a second run waits, then sees the first one's documents as unchanged.
+    with engine.store.writer_lock(on_wait=lambda: err.print("another index run holds the store; waiting…")):
+        report = render.run_index(console, lambda on_event: index_paths(
+            paths or [Path("seeds")], engine.store, lambda: engine.embedder, prune=prune, on_event=on_event,
+            overrides=overrides, llm_factory=lambda: engine.llm))
     engine.close()  # the local LLM server, if --llm-facts started one
     render.index_summary(console, report, settings)
     if report.failed:

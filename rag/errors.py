@@ -47,6 +47,12 @@ class IndexMismatchError(GovbriefError):
     exit_code = 3
 
 
+class StoreLockedError(GovbriefError):
+    """Another process holds the store's writer lock longer than ``store.lock_wait``."""
+
+    exit_code = 7
+
+
 class ModelError(GovbriefError):
     """Local model weights are missing, corrupt or fail verification."""
 

@@ -70,6 +70,11 @@ class LocalServer:
         try:
             state = json.loads(self.state_path.read_text("utf-8"))
             os.kill(state["pid"], 0)
+            if time.time() - state.get("started", 0) < self.settings.start_timeout:
+                # Still loading its model, perhaps: not listening yet, but ``wait`` will see it up
+                # (or time out) rather than a second server being started beside it.
+                self.pid = state["pid"]
+                return f"http://127.0.0.1:{state['port']}/v1"
             # A connection, not an HTTP answer: a server busy generating for another command
             # (an export) answers nothing until it is done, and a second server would halve
             # both commands' speed on two cores and double the memory.
@@ -130,10 +135,21 @@ class LocalServer:
         """Reuse a live server or start one (non-blocking); returns its base URL."""
         if self.base_url:
             return self.base_url
-        reused = self._running() if self.settings.keep_alive > 0 else None
-        if reused:
-            self.base_url = reused
-            return reused
+        if self.settings.keep_alive <= 0:
+            return self._launch()  # our own child: nobody else looks for it
+        from filelock import FileLock
+
+        # Check-and-start under one lock: two commands started together must not both find no
+        # server and start two (twice the memory, half the speed each on two cores).
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(self.state_path.with_suffix(".lock")):
+            reused = self._running()
+            if reused:
+                self.base_url = reused
+                return reused
+            return self._launch()
+
+    def _launch(self) -> str:
         model_path = self.model_path()
         port = _free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +160,8 @@ class LocalServer:
         self.pid = self.process.pid
         if self.settings.keep_alive > 0:
             tmp = self.state_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"pid": self.process.pid, "port": port, "model": str(model_path)}), "utf-8")
+            tmp.write_text(json.dumps({"pid": self.process.pid, "port": port, "model": str(model_path),
+                                       "started": time.time()}), "utf-8")
             os.replace(tmp, self.state_path)
         else:
             atexit.register(self.stop)

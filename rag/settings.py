@@ -69,6 +69,10 @@ class StoreSettings(BaseModel):
     path: Path = Field(Path("index"), description="Folder of the persistent Chroma store.")
     host: str | None = Field(None, description="Chroma server host; set it to use a shared server instead of `path`.")
     port: int = Field(8000, description="Chroma server port.")
+    lock_wait: float | None = Field(
+        None, description="Seconds an `index` run waits while another holds the store's writer lock; None waits "
+        "until it is free, 0 refuses at once. The lock is a file under `path`, so it serialises writers on one machine.",
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -7,8 +7,10 @@ completely indexed, so a no-change re-index needs neither Chroma nor the embeddi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,6 +143,43 @@ class ChunkStore:
         index.put_documents(fresh)
         present = {source for source, _ in docs} if want is None else set(want)
         index.prune(present)
+
+    @contextlib.contextmanager
+    def writer_lock(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the store's writer lock (a ``filelock`` file under ``store.path``) for one index run.
+
+        A second writer calls ``on_wait`` and waits (up to ``store.lock_wait`` seconds), then
+        re-reads the manifest: the first writer's entries must not be overwritten by a stale copy.
+        The OS releases the lock when its holder dies, so a killed run never leaves it stuck.
+        """
+        from filelock import FileLock, Timeout
+
+        from rag.errors import StoreLockedError
+
+        folder = Path(self.settings.store.path)
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(folder / "writer.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            wait = self.settings.store.lock_wait
+            try:
+                lock.acquire(timeout=-1 if wait is None else wait)
+            except Timeout:
+                raise StoreLockedError(
+                    f"another index run holds the store {folder} (waited {wait:.0f} s): "
+                    "run again when it is done, or raise GOVBRIEF_STORE__LOCK_WAIT."
+                ) from None
+        try:
+            self.manifest = Manifest(self.manifest.path)
+            if self._keyword is not None:  # opened before the other writer finished: stale
+                self._keyword.close()
+                self._keyword = None
+            yield
+        finally:
+            lock.release()
 
     def close(self) -> None:
         """Close the ledger's and keyword index's SQLite connections (Chroma's client needs no closing)."""
