@@ -177,6 +177,8 @@ def evaluate(
     model: Annotated[str | None, typer.Option("--model", help="LLM model.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Questions in flight at once, for a "
+                                             "remote endpoint that serves requests in parallel (records stay in order).")] = 1,
 ) -> None:
     """Run a question file through the `ask` code path and score answers against known facts."""
     from rag.evals import load_items, run_eval, summarize, write_records
@@ -187,11 +189,19 @@ def evaluate(
         writable_file(output)  # before a single question reaches the model
     items = load_items(questions)[:limit]
     settings = load_settings(model)
+    from rag.llm import check_concurrency
+
+    check_concurrency(settings.llm, concurrency)
     engine = make_engine(settings)
     try:
+        if concurrency > 1:
+            ready = getattr(engine.llm, "wait_ready", None)
+            if ready:
+                ready()  # the client is made once, here, and shared by the threads
         # With --json, stdout carries only the JSON: progress goes to stderr.
         records = render.run_eval(err if as_json else console, items,
-                                  lambda run: run_eval(items, engine.ask, k=k, on_item=run))
+                                  lambda run: run_eval(items, engine.ask, k=k, on_item=run, concurrency=concurrency,
+                                                       make_ask=lambda: engine.fork().ask))
     finally:
         engine.close()
     if output:

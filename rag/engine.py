@@ -49,6 +49,14 @@ class Engine:
             self._retriever = Retriever(self.store, self.embedder, self.settings.retrieval)
         return self._retriever
 
+    def fork(self) -> Engine:
+        """An engine for another thread: the same embedder and LLM client, its own store handles.
+
+        The LLM client (openai's) and the embedder are shared and thread-safe; the store's SQLite
+        connections (ledger, keyword index) belong to the thread that opens them.
+        """
+        return Engine(self.settings, embedder=self.embedder, llm=self.llm, on_notice=self.on_notice)
+
     def warm_up(self, wait: bool = False) -> None:
         """Start the local LLM server and check the index, so the first question is not slow.
 

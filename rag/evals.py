@@ -7,9 +7,11 @@ run's per-item records can be re-scored by anyone. No LLM judges anything here.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -177,42 +179,83 @@ def summarize(records: list[dict], key: str | None = None) -> dict:
 # Runner
 
 
+def _attempt(ask: Callable, item: EvalItem, k: int | None) -> tuple[Answer | None, LLMError | None, float]:
+    t0 = time.perf_counter()
+    try:
+        return ask(item.question, k=k), None, time.perf_counter() - t0
+    except LLMError as exc:
+        return None, exc, time.perf_counter() - t0
+
+
+def _in_parallel(items: list[EvalItem], make_ask: Callable[[], Callable], k: int | None,
+                 concurrency: int) -> Iterator[tuple[Answer | None, LLMError | None, float]]:
+    """Outcomes in item order from ``concurrency`` threads, each with a pipeline of its own."""
+    local = threading.local()
+
+    def work(item: EvalItem):
+        if not hasattr(local, "ask"):
+            local.ask = make_ask()
+        return _attempt(local.ask, item, k)
+
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="eval")
+    try:
+        futures = [pool.submit(work, item) for item in items]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # after 3 failures: the rest never start
+
+
 def run_eval(items: list[EvalItem], ask: Callable, *, k: int | None = None,
-             on_item: Callable[[EvalItem, dict], None] = lambda item, record: None) -> list[dict]:
-    """Run every item through ``ask`` (the same path as ``govbrief ask``) and score it."""
+             on_item: Callable[[EvalItem, dict], None] = lambda item, record: None,
+             concurrency: int = 1, make_ask: Callable[[], Callable] | None = None) -> list[dict]:
+    """Run every item through ``ask`` (the same path as ``govbrief ask``) and score it.
+
+    With ``concurrency`` > 1 the items run on that many threads, each asking through its own
+    ``make_ask()`` (default: ``ask`` itself), for a remote endpoint that answers requests in
+    parallel. Records come back in item order and are the same as with one thread.
+    """
+    if concurrency > 1:
+        outcomes = _in_parallel(items, make_ask or (lambda: ask), k, concurrency)
+    else:
+        outcomes = (_attempt(ask, item, k) for item in items)  # lazy: stops asking after 3 failures
     records = []
     failures_in_a_row = 0
-    for item in items:
-        t0 = time.perf_counter()
-        try:
-            result = ask(item.question, k=k)
-            failures_in_a_row = 0
-        except LLMError as exc:
-            # One bad reply is a failed item; several in a row mean the endpoint is gone.
-            failures_in_a_row += 1
-            if failures_in_a_row >= 3:
-                raise
-            result = Answer(question=item.question, answer="", refused=True, reason=f"LLM error: {exc}")
-        latency = time.perf_counter() - t0
-        retrieved = [{"chunk_id": c.id, "file": c.file, "text": c.text, "heading": c.heading, "score": c.score}
-                     for c in result.retrieved]
-        citations = [{"chunk_id": c.chunk_id, "file": c.file, "text": c.text} for c in result.citations]
-        # Recall looks at whole retrieved chunks with their headings, as the model could see them.
-        retrieved_texts = [f"{c.heading}{c.text}" for c in result.retrieved]
-        cited_full = [next((c.text for c in result.retrieved if c.id == cit.chunk_id), cit.text)
-                      for cit in result.citations]
-        record = {
-            "id": item.id, "question": item.question, "type": item.type, "file": item.file,
-            "gold": item.answer, "must_contain": item.must_contain,
-            "answer": result.answer, "refused": result.refused, "reason": result.reason, "stage": result.stage,
-            "citations": citations, "retrieved": retrieved, "latency": round(latency, 3),
-            "answered_from": result.answered_from,
-            "metrics": score_item(item, result.answer, result.refused, cited_full, retrieved_texts,
-                                  retrieved=result.answered_from not in ("ledger", "documents")),
-        }
-        records.append(record)
-        on_item(item, record)
+    try:
+        for item, (result, error, latency) in zip(items, outcomes):
+            if error is not None:
+                # One bad reply is a failed item; several in a row mean the endpoint is gone.
+                failures_in_a_row += 1
+                if failures_in_a_row >= 3:
+                    raise error
+                result = Answer(question=item.question, answer="", refused=True, reason=f"LLM error: {error}")
+            else:
+                failures_in_a_row = 0
+            record = _record(item, result, latency)
+            records.append(record)
+            on_item(item, record)
+    finally:
+        outcomes.close()
     return records
+
+
+def _record(item: EvalItem, result: Answer, latency: float) -> dict:
+    retrieved = [{"chunk_id": c.id, "file": c.file, "text": c.text, "heading": c.heading, "score": c.score}
+                 for c in result.retrieved]
+    citations = [{"chunk_id": c.chunk_id, "file": c.file, "text": c.text} for c in result.citations]
+    # Recall looks at whole retrieved chunks with their headings, as the model could see them.
+    retrieved_texts = [f"{c.heading}{c.text}" for c in result.retrieved]
+    cited_full = [next((c.text for c in result.retrieved if c.id == cit.chunk_id), cit.text)
+                  for cit in result.citations]
+    return {
+        "id": item.id, "question": item.question, "type": item.type, "file": item.file,
+        "gold": item.answer, "must_contain": item.must_contain,
+        "answer": result.answer, "refused": result.refused, "reason": result.reason, "stage": result.stage,
+        "citations": citations, "retrieved": retrieved, "latency": round(latency, 3),
+        "answered_from": result.answered_from,
+        "metrics": score_item(item, result.answer, result.refused, cited_full, retrieved_texts,
+                              retrieved=result.answered_from not in ("ledger", "documents")),
+    }
 
 
 def write_records(records: list[dict], path: Path) -> None:

@@ -237,8 +237,11 @@ class OpenAIChat:
                 import httpx
 
                 timeout = httpx.Timeout(self.settings.timeout, read=None)
+            # Remote: the client retries 408/409/429/5xx and dropped connections with exponential
+            # backoff, never 400/401. Local: no retry, so a crashed server is reported at once.
+            retries = 0 if self.server else max(0, self.settings.max_retries)
             self._client = OpenAI(base_url=base_url, api_key=self.settings.api_key.get_secret_value(),
-                                  timeout=timeout, max_retries=0)
+                                  timeout=timeout, max_retries=retries)
         return self._client
 
     @property
@@ -312,6 +315,21 @@ def is_text_reply(text: str | None) -> bool:
     """True when a reply holds at least one letter, digit or CJK character: not None, empty,
     whitespace, or only punctuation, control and replacement characters."""
     return bool(text) and any(ch.isalnum() for ch in text)
+
+
+def check_concurrency(settings: LLMSettings, n: int) -> int:
+    """``n`` parallel requests, or an ``InputError``: the local server answers ``server_slots`` at once."""
+    from rag.errors import InputError
+
+    if n < 1:
+        raise InputError(f"--concurrency must be at least 1, not {n}.")
+    if settings.is_local and n > settings.server_slots:
+        raise InputError(
+            f"--concurrency {n} needs an endpoint that answers requests in parallel: the local llama.cpp server "
+            f"answers {settings.server_slots} at a time. Set GOVBRIEF_LLM__BASE_URL (e.g. a llama.cpp "
+            "`llama-server --parallel 4`), or leave --concurrency at 1."
+        )
+    return n
 
 
 def _short(message: str, limit: int = 160) -> str:

@@ -99,6 +99,14 @@ class LLMSettings(BaseModel):
     context_size: int = Field(4096, description="Local model context window (n_ctx).")
     threads: int | None = Field(None, description="Local model CPU threads; None uses all cores.")
     timeout: float = Field(120.0, description="Seconds before an LLM request is abandoned.")
+    max_retries: int = Field(
+        3, description="Retries of a remote request that got 408/409/429/5xx or no connection, with exponential "
+        "backoff (the openai client's own; never on 400/401). The local server gets none: a crash is reported at once.",
+    )
+    server_slots: int = Field(
+        1, description="Requests the local llama.cpp server answers at once. llama-cpp-python's server has one "
+        "(it serialises requests under a lock), so `--concurrency` above this needs a remote endpoint.",
+    )
     start_timeout: float = Field(90.0, description="Seconds to wait for the local server to come up.")
     keep_alive: float = Field(
         300.0, description="Seconds the local server stays up after its last request, for the next command; 0 stops it on exit."
