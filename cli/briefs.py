@@ -131,6 +131,8 @@ def export(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: brief.export_dir, ./exports).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo briefs even when document and settings are unchanged.")] = False,
     model: Annotated[str | None, typer.Option("--model", help=MODEL_HELP)] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-j", min=1, help="Documents briefed at once, for a "
+                                             "remote endpoint that serves requests in parallel (files stay the same).")] = 1,
 ) -> None:
     """Brief every indexed document into a folder (resumable; see manifest.json there)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -139,8 +141,11 @@ def export(
 
     cli = _cli()
     check_format(fmt)
+    from rag.llm import check_concurrency
+
     engine = cli.make_engine(cli.load_settings(model))
     settings = engine.settings
+    check_concurrency(settings.llm, concurrency)
     out_dir = out or settings.brief.export_dir
     progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.fields[docs]}"), BarColumn(),
                         TextColumn("{task.description}"), TimeElapsedColumn(), TextColumn("ETA"),
@@ -165,7 +170,7 @@ def export(
     try:
         with progress:
             report = export_briefs(engine.store, lambda: engine.llm, settings, out_dir, fmt, force=force,
-                                   on_event=on_event)
+                                   on_event=on_event, concurrency=concurrency)
     finally:
         engine.close()
     table = Table(title=f"export: {out_dir} · {fmt} · {settings.llm.model}")

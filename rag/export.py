@@ -492,12 +492,19 @@ def _cached_brief(out_dir: Path, entry: dict | None, doc: dict, settings_hash: s
 
 
 def export_briefs(store: ChunkStore, llm_factory: Callable[[], ChatClient], settings: Settings, out_dir: Path,
-                  fmt: str = "json", *, force: bool = False, on_event: EventFn | None = None) -> ExportReport:
+                  fmt: str = "json", *, force: bool = False, on_event: EventFn | None = None,
+                  concurrency: int = 1, store_factory: Callable[[], ChunkStore] | None = None) -> ExportReport:
     """Brief every indexed document into ``out_dir``; resumable, atomic, failure-tolerant.
 
     ``llm_factory`` is called only when some document needs generating, so a rerun with
     nothing to do never starts the model. ``on_event`` receives ("start", {documents, todo,
     work}), ("document", {...}), ("stage", {stage, detail}) and ("done", {...}) for progress.
+
+    With ``concurrency`` > 1 that many documents are briefed at once on threads, each with its
+    own store handles (``store_factory``, default a new ``ChunkStore``) and the one shared LLM
+    client, for a remote endpoint that serves requests in parallel. Results are still written,
+    and the manifest saved, one document at a time in document order, so the files are the
+    same as with one thread and a killed run resumes without duplicates.
     """
     check_format(fmt)
     emit = on_event or (lambda event, data: None)
@@ -517,53 +524,83 @@ def export_briefs(store: ChunkStore, llm_factory: Callable[[], ChatClient], sett
     report = ExportReport(out_dir=out_dir, format=fmt)
     llm: ChatClient | None = None
     briefs: list[CountyBrief] = []
-    for doc in docs:
-        file, name = doc["file"], names[doc["source"]]
-        stem, brief = _stem(name), cached[doc["source"]]
-        emit("document", {"file": file, "county": doc["county"], "cached": brief is not None, "chunks": doc["chunks"]})
-        if brief is not None:
-            output = _write_per_document(out_dir, stem, brief, fmt)
-            key, entry = _entry_of(entries, name, doc)
-            entries[name] = {**entries.pop(key), "output": output, "format": fmt}
-            report.results.append(DocResult(file, doc["county"], "skipped", output))
-            briefs.append(brief)
-            emit("done", {"file": file, "status": "skipped", "chunks": doc["chunks"]})
-            continue
-        t0 = time.perf_counter()
-        entry = {"document": file, "source": doc["source"], "county": doc["county"], "doc_type": doc["doc_type"],
-                 "doc_hash": doc.get("doc_hash"), "model": settings.llm.model, "settings_hash": settings_hash,
-                 "format": fmt}
-        try:
-            if llm is None:
-                llm = llm_factory()
-            brief = brief_document(store, doc, llm, settings,
-                                   on_progress=lambda stage, detail: emit("stage", {"stage": stage, "detail": detail}))
-            atomic_write(out_dir / f"{stem}.json", brief.model_dump_json(indent=2))
-            output = _write_per_document(out_dir, stem, brief, fmt)
-            gen = brief.generation
-            entry.update(status="ok", brief=f"{stem}.json", output=output, error=None,
-                         seconds=round(time.perf_counter() - t0, 2),
-                         llm_calls=gen.llm_calls if gen else 0, llm_seconds=gen.llm_seconds if gen else 0.0,
-                         indicators=len(brief.indicators), targets=len(brief.targets), dropped=len(brief.dropped))
-            briefs.append(brief)
-            report.results.append(DocResult(file, doc["county"], "done", output, entry["seconds"]))
-        except GovbriefError as exc:
-            entry.update(status="failed", error=str(exc), seconds=round(time.perf_counter() - t0, 2), output=None)
-            report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=str(exc)))
-        except Exception as exc:  # a bug on one document must not cost the other documents
-            error = f"internal error: {exc.__class__.__name__}: {exc}"
-            entry.update(status="failed", error=error, seconds=round(time.perf_counter() - t0, 2), output=None)
-            report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=error))
-        entry["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-        entries[name] = entry
-        _save_manifest(out_dir, manifest, docs, fmt)
-        emit("done", {"file": file, "status": report.results[-1].status, "chunks": doc["chunks"]})
+    futures: dict = {}
+    pool = None
+    if concurrency > 1 and len(todo) > 1:
+        llm = llm_factory()  # one client, made here, shared by the threads
+        getattr(llm, "wait_ready", lambda: None)()
+        pool, futures = _brief_in_parallel(todo, llm, settings, concurrency, store_factory or (lambda: ChunkStore(settings)))
+    try:
+        for doc in docs:
+            file, name = doc["file"], names[doc["source"]]
+            stem, brief = _stem(name), cached[doc["source"]]
+            emit("document", {"file": file, "county": doc["county"], "cached": brief is not None, "chunks": doc["chunks"]})
+            if brief is not None:
+                output = _write_per_document(out_dir, stem, brief, fmt)
+                key, entry = _entry_of(entries, name, doc)
+                entries[name] = {**entries.pop(key), "output": output, "format": fmt}
+                report.results.append(DocResult(file, doc["county"], "skipped", output))
+                briefs.append(brief)
+                emit("done", {"file": file, "status": "skipped", "chunks": doc["chunks"]})
+                continue
+            t0 = time.perf_counter()
+            entry = {"document": file, "source": doc["source"], "county": doc["county"], "doc_type": doc["doc_type"],
+                     "doc_hash": doc.get("doc_hash"), "model": settings.llm.model, "settings_hash": settings_hash,
+                     "format": fmt}
+            try:
+                if doc["source"] in futures:
+                    brief = futures[doc["source"]].result()
+                else:
+                    if llm is None:
+                        llm = llm_factory()
+                    brief = brief_document(store, doc, llm, settings,
+                                           on_progress=lambda stage, detail: emit("stage", {"stage": stage, "detail": detail}))
+                atomic_write(out_dir / f"{stem}.json", brief.model_dump_json(indent=2))
+                output = _write_per_document(out_dir, stem, brief, fmt)
+                gen = brief.generation
+                entry.update(status="ok", brief=f"{stem}.json", output=output, error=None,
+                             seconds=round(time.perf_counter() - t0, 2),
+                             llm_calls=gen.llm_calls if gen else 0, llm_seconds=gen.llm_seconds if gen else 0.0,
+                             indicators=len(brief.indicators), targets=len(brief.targets), dropped=len(brief.dropped))
+                briefs.append(brief)
+                report.results.append(DocResult(file, doc["county"], "done", output, entry["seconds"]))
+            except GovbriefError as exc:
+                entry.update(status="failed", error=str(exc), seconds=round(time.perf_counter() - t0, 2), output=None)
+                report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=str(exc)))
+            except Exception as exc:  # a bug on one document must not cost the other documents
+                error = f"internal error: {exc.__class__.__name__}: {exc}"
+                entry.update(status="failed", error=error, seconds=round(time.perf_counter() - t0, 2), output=None)
+                report.results.append(DocResult(file, doc["county"], "failed", seconds=entry["seconds"], error=error))
+            entry["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+            entries[name] = entry
+            _save_manifest(out_dir, manifest, docs, fmt)
+            emit("done", {"file": file, "status": report.results[-1].status, "chunks": doc["chunks"]})
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)  # interrupted: documents not started never start
     if fmt in AGGREGATE_FILES:
         report.aggregate = AGGREGATE_FILES[fmt]
         atomic_write(out_dir / report.aggregate, render(briefs, fmt))
     _save_manifest(out_dir, manifest, docs, fmt)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _brief_in_parallel(todo: list[dict], llm: ChatClient, settings: Settings, concurrency: int,
+                       store_factory: Callable[[], ChunkStore]):
+    """Start briefing ``todo`` on ``concurrency`` threads: (pool, {source: future of its brief})."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = threading.local()
+
+    def work(doc: dict) -> CountyBrief:
+        if not hasattr(local, "store"):
+            local.store = store_factory()  # SQLite handles belong to the thread that opens them
+        return brief_document(local.store, doc, llm, settings)
+
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="export")
+    return pool, {d["source"]: pool.submit(work, d) for d in todo}
 
 
 def _write_per_document(out_dir: Path, stem: str, brief: CountyBrief, fmt: str) -> str:

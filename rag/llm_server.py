@@ -74,22 +74,30 @@ def main() -> None:
     serve(args)
 
 
+def server_settings(port: int):
+    """llama-cpp-python's server settings: 127.0.0.1, and requests queue rather than interrupt.
+
+    interrupt_requests=False: by default a streaming answer is cut short as soon as another
+    request waits for the model, so two commands sharing this server (an export and an ask, two
+    asks) would end one of them with an empty answer, shown as a refusal (issue 12, found 3).
+    """
+    from llama_cpp.server.settings import ServerSettings
+
+    return ServerSettings(host="127.0.0.1", port=port, interrupt_requests=False)
+
+
 def serve(args: argparse.Namespace) -> None:
     """Build the llama.cpp app and serve until idle."""
     import uvicorn
     from llama_cpp.server.app import create_app
-    from llama_cpp.server.settings import ModelSettings, ServerSettings
+    from llama_cpp.server.settings import ModelSettings
 
     # logits_all defaults to True in the server: it computes and keeps the vocabulary logits of
     # every prompt token (152k floats each), which costs prompt time and ~2 GB of memory and
     # is only needed for prompt logprobs, which govbrief never asks for.
     model = ModelSettings(model=args.model, n_ctx=args.n_ctx, n_threads=args.threads,
                           n_threads_batch=args.threads, n_batch=512, logits_all=False, verbose=False)
-    # interrupt_requests=False: by default a streaming answer is cut short as soon as another
-    # request waits for the model, so two commands sharing this server (an export and an ask)
-    # would end one of them with an empty answer. Requests queue instead.
-    server = ServerSettings(host="127.0.0.1", port=args.port, interrupt_requests=False)
-    app = create_app(server_settings=server, model_settings=[model])
+    app = create_app(server_settings=server_settings(args.port), model_settings=[model])
     last_request = [time.monotonic()]
     in_flight = [0]
 

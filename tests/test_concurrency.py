@@ -132,3 +132,78 @@ def test_remote_requests_retry_429_and_5xx_only_and_boundedly(tmp_path, endpoint
         with pytest.raises(LLMError):
             chat.complete(messages)
     assert _Endpoint.hits == hits
+
+
+# ---------------------------------------------------------------------------------------------
+# export --concurrency
+
+
+@pytest.fixture
+def briefing(indexed):
+    """The indexed engine with the scripted brief model of tests/test_brief.py, slowed like a remote one."""
+    from tests.test_brief import ScriptedLLM, careful_model
+
+    def slow(messages):
+        time.sleep(0.05)
+        return careful_model(messages)
+
+    indexed._llm = ScriptedLLM(slow)
+    indexed.settings.brief.ledger_figures = False
+    return indexed
+
+
+def _briefs(out):
+    """Each brief's JSON without its timings."""
+    found = {}
+    for path in sorted(out.glob("*.json")):
+        if path.name == "manifest.json":
+            continue
+        data = json.loads(path.read_text("utf-8"))
+        gen = data.get("generation") or {}
+        for timed in [gen, *gen.get("calls", [])]:
+            for key in ("seconds", "llm_seconds", "generated_at"):
+                timed.pop(key, None)
+        found[path.name] = data
+    return found
+
+
+def test_export_with_4_threads_writes_the_same_briefs_and_is_faster(briefing, tmp_path):
+    from rag.export import export_briefs, load_manifest
+
+    store, settings, llm = briefing.store, briefing.settings, briefing._llm
+    t0 = time.perf_counter()
+    one = export_briefs(store, lambda: llm, settings, tmp_path / "one", "md")
+    t_one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    four = export_briefs(store, lambda: llm, settings, tmp_path / "four", "md", concurrency=4)
+    t_four = time.perf_counter() - t0
+    assert [(r.file, r.status, r.output) for r in four.results] == [(r.file, r.status, r.output) for r in one.results]
+    assert {r.status for r in four.results} == {"done"}
+    assert _briefs(tmp_path / "four") == _briefs(tmp_path / "one") and len(_briefs(tmp_path / "one")) == 5
+    for name in (p.name for p in (tmp_path / "one").glob("*.md")):
+        one_md = (tmp_path / "one" / name).read_text("utf-8").rsplit("<sub>", 1)[0]  # the footer holds the timing
+        assert (tmp_path / "four" / name).read_text("utf-8").rsplit("<sub>", 1)[0] == one_md
+    assert list(load_manifest(tmp_path / "four")["documents"]) == list(load_manifest(tmp_path / "one")["documents"])
+    assert t_four < t_one * 0.7, (t_one, t_four)
+
+
+def test_an_interrupted_parallel_export_resumes_without_duplicates(briefing, tmp_path):
+    from rag.export import export_briefs, load_manifest
+    from tests.test_brief import ScriptedLLM, careful_model
+
+    store, settings, out = briefing.store, briefing.settings, tmp_path / "exports"
+
+    def interrupted(messages):
+        if "170亿元" in messages[-1]["content"]:  # 兴山县, the 4th document
+            raise KeyboardInterrupt
+        return careful_model(messages)
+
+    with pytest.raises(KeyboardInterrupt):
+        export_briefs(store, lambda: ScriptedLLM(interrupted), settings, out, "md", concurrency=4)
+    entries = load_manifest(out)["documents"]
+    assert sorted(entries) == ["000_887c7b99a7c32d83.txt", "001_1a4c49b44fdde90d.txt", "002_b36dca1533704f70.txt"]
+    resumed = ScriptedLLM()
+    report = export_briefs(store, lambda: resumed, settings, out, "md", concurrency=4)
+    assert [r.status for r in report.results] == ["skipped"] * 3 + ["done"] * 2
+    assert sorted(p.name for p in out.glob("*.md")) == sorted(f"{d['file'][:-4]}.md" for d in store.documents())
+    assert len(load_manifest(out)["documents"]) == 5
