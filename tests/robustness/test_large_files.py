@@ -67,19 +67,20 @@ def _distinct_text(mb: float) -> str:
 
 
 @pytest.mark.found(9)
-def test_cleaning_four_times_the_text_takes_about_four_times_as_long():
-    small, large = _distinct_text(0.5), _distinct_text(2)
+def test_cleaning_eight_times_the_text_takes_about_eight_times_as_long():
+    small, large = _distinct_text(0.5), _distinct_text(4)
 
     def best(text: str) -> float:
+        # CPU time of this process, best of three: other processes on a busy machine do not count.
         times = []
-        for _ in range(2):
-            started = time.perf_counter()
+        for _ in range(3):
+            started = time.process_time()
             clean_text(text)
-            times.append(time.perf_counter() - started)
+            times.append(time.process_time() - started)
         return min(times)
 
-    # Linear: 4x. The quadratic search it replaces took 16x; 8x splits the two with room for a busy machine.
-    assert best(large) < 8 * best(small)
+    # Linear: 8x (measured 8.8x). The search it replaces took 41x here (quadratic: 64x); 20x splits them.
+    assert best(large) < 20 * best(small)
 
 
 @pytest.mark.found(9, asserts=("data_lost",))
