@@ -24,7 +24,9 @@ Rows get ``origin="llm"``. The pass is off by default (``ledger.llm_typing``; ``
 from __future__ import annotations
 
 import hashlib
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, ClassVar, Literal
 
@@ -34,6 +36,8 @@ from rag.figures import ACTUAL, ESTIMATE, STRETCH, TARGET
 from rag.ledger import (
     _CLAUSE_SEP,
     _FIGURE,
+    _GROWTH_DOWN,
+    _GROWTH_UP,
     _PERCENT,
     _SEGMENT,
     _SENTENCE,
@@ -216,6 +220,11 @@ def render_batch(batch: list[Candidate]) -> str:
     return "\n".join(lines)
 
 
+# Words a model writes after the name that belong to the figure: 增长3% is growth, 达到 a level.
+_SUFFIX = re.compile("(?:" + "|".join(sorted({*_GROWTH_UP, *_GROWTH_DOWN, "同比", "比上年", "较上年", "达到", "达", "为"},
+                                             key=len, reverse=True)) + ")+$")
+
+
 def _indicator_at(c: Candidate, text: str) -> int | None:
     """Where ``text`` stands in the figure's clause, nearest before the figure, never over its digits."""
     clause = c.chunk.text[c.clause_start : c.clause_end]
@@ -246,7 +255,7 @@ def _year_ok(year: int, kind: str, c: Candidate, meta: dict) -> bool:
 def type_figure(c: Candidate, indicator_text: str, llm_kind: str, llm_year: int | None, meta: dict,
                 stats: TypingStats) -> Fact | None:
     """The row for one figure as the model typed it, every field checked or read by code; None if refused."""
-    text = indicator_text.strip()
+    text = _SUFFIX.sub("", indicator_text.strip())  # 商品房销售面积增长: the name, then the growth word
     if not text:
         stats.not_indicator += 1
         return None
@@ -321,15 +330,20 @@ def _clause_start(c: Candidate, at: int) -> int:
 
 
 def llm_facts(doc, chunks, rule_facts: list[Fact], structured: StructuredLLM, *, source: str,
-              max_chars: int = 360, max_figures: int = 12) -> tuple[list[Fact], TypingStats]:
-    """The LLM's rows for the figures ``rule_facts`` leave out of a loaded document, and the pass's stats."""
+              max_chars: int = 360, max_figures: int = 12,
+              on_batch: Callable[[int, int, list[Fact]], None] | None = None) -> tuple[list[Fact], TypingStats]:
+    """The LLM's rows for the figures ``rule_facts`` leave out of a loaded document, and the pass's stats.
+
+    ``on_batch(done, total, rows so far)`` is called after each call (progress for a long document).
+    """
     meta = {**doc.meta.to_dict(), "file": doc.name, "source": source, "doc_hash": doc.content_hash}
     stats = TypingStats()
     found = candidates(doc, chunks, rule_facts)
     stats.candidates = len(found)
     started = time.perf_counter()
     facts: list[Fact] = []
-    for batch in batches(found, max_chars, max_figures):
+    planned = batches(found, max_chars, max_figures)
+    for i, batch in enumerate(planned, 1):
         messages = [
             {"role": "system", "content": render("ledger_llm_system")},
             {"role": "user", "content": render("ledger_llm_user", figures=render_batch(batch))},
@@ -348,6 +362,8 @@ def llm_facts(doc, chunks, rule_facts: list[Fact], structured: StructuredLLM, *,
             fact = type_figure(batch[n - 1], indicator, kind, year, meta, stats)
             if fact is not None:
                 facts.append(fact)
+        if on_batch:
+            on_batch(i, len(planned), facts)
     stats.seconds = time.perf_counter() - started
     stats.rows = len(facts)
     return facts, stats

@@ -120,3 +120,16 @@ def test_index_llm_facts_flag_and_facts_origin_filter(cli_runner, engine, report
     assert code == 0 and out.splitlines()[0].endswith(",origin") and out.count("\n") == 2
     code, out, err = run("facts", "--origin", "model")
     assert code == 2 and "unknown origin 'model': use rule or llm." in err
+
+
+def test_a_growth_word_the_model_writes_into_the_name_makes_the_figure_a_growth(engine, tmp_path, fake_llm):
+    folder = tmp_path / "growth"
+    folder.mkdir()
+    (folder / "r.txt").write_text("兴山县2024年政府工作报告\n一、2023年工作回顾\n商品房销售面积下降3%。\n", "utf-8")
+    engine.settings.ledger.llm_typing = True
+    fake_llm.queue(reply([1, "商品房销售面积下降", "actual", 2023]))
+    _index(engine, folder, fake_llm)
+    [row] = engine.store.ledger.query(origin=LLM)
+    assert (row.indicator, row.indicator_text, row.measure, row.growth, row.growth_unit) == (
+        "商品房销售面积", "商品房销售面积", "growth", -3.0, "%")
+    assert row.quote == "商品房销售面积下降3%"
