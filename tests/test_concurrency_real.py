@@ -1,0 +1,75 @@
+"""`eval --concurrency 4` against a real llama.cpp server with 4 parallel slots on 127.0.0.1.
+
+llama-cpp-python's own server (what govbrief starts locally) answers one request at a time under
+a lock, so it cannot show parallel slots. llama.cpp's C++ `llama-server --parallel N` can; it is
+not built by setup.sh (building it takes minutes of two cores). Point GOVBRIEF_TEST_LLAMA_SERVER
+at a `llama-server` binary (built from the vendored llama.cpp of the pinned llama-cpp-python sdist
+with the cmake args of `scripts/llm_runtime.py cmake-args`) to run this test; it skips otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from rag.evals import load_items, run_eval
+from tests.conftest import SEEDS
+
+BINARY = os.environ.get("GOVBRIEF_TEST_LLAMA_SERVER", "")
+
+pytestmark = [
+    pytest.mark.real,
+    pytest.mark.skipif(not os.access(BINARY, os.X_OK), reason="set GOVBRIEF_TEST_LLAMA_SERVER to a llama-server binary"),
+]
+
+
+@pytest.fixture
+def slots_server(tmp_path):
+    """llama-server with the 0.5B model and 4 slots; yields its base URL."""
+    from rag.llm import LocalServer, _free_port
+    from rag.settings import LLMSettings, default_cache_dir
+
+    gguf = LocalServer(LLMSettings(model="qwen2.5-coder-0.5b"), default_cache_dir()).model_path()
+    port = _free_port()
+    log = open(tmp_path / "llama-server.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([BINARY, "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port), "--parallel", "4",
+                             "-c", str(4 * 4096), "-t", str(os.cpu_count() or 2)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url.removesuffix("/v1") + "/health", timeout=1) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("llama-server did not come up: " + (tmp_path / "llama-server.log").read_text("utf-8", "replace")[-500:])
+    yield url
+    proc.kill()
+    proc.wait()
+
+
+def test_eval_with_4_slots_is_faster_and_gives_the_same_records(indexed, slots_server):
+    from rag.engine import Engine
+    from rag.llm import OpenAIChat
+
+    settings = indexed.settings
+    settings.llm.base_url, settings.llm.model, settings.llm.max_tokens = slots_server, "qwen2.5-coder-0.5b", 96
+    engine = Engine(settings, embedder=indexed.embedder, llm=OpenAIChat(settings.llm, settings.cache_dir))
+    items = [i for i in load_items(SEEDS / "eval" / "qa.jsonl") if i.answerable][:8]
+    t0 = time.perf_counter()
+    one = run_eval(items, engine.ask)
+    t_one = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    four = run_eval(items, engine.ask, concurrency=4, make_ask=lambda: engine.fork().ask)
+    t_four = time.perf_counter() - t0
+    print(f"\n8 questions, 0.5B, llama-server --parallel 4: N=1 {t_one:.1f} s, N=4 {t_four:.1f} s")
+    assert [(r["id"], r["answer"], r["refused"]) for r in four] == [(r["id"], r["answer"], r["refused"]) for r in one]
+    assert sum(not r["refused"] for r in one) >= 4  # the model really answered
+    assert t_four < t_one * 0.8, (t_one, t_four)
