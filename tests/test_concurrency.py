@@ -57,7 +57,7 @@ def test_eval_with_4_threads_gives_the_same_records_in_order_and_is_faster(index
     assert _strip(parallel) == _strip(serial)
     assert seen == [i.id for i in items] and llm.calls == 2 * calls
     print(f"\neval, 12 questions, 0.15 s per reply: N=1 {t_serial:.1f} s, N=4 {t_parallel:.1f} s")
-    assert t_parallel < t_serial * 0.7, (t_serial, t_parallel)
+    assert t_parallel < t_serial * 0.75, (t_serial, t_parallel)
     engine.store.close()
 
 
@@ -145,7 +145,7 @@ def briefing(indexed):
     from tests.test_brief import ScriptedLLM, careful_model
 
     def slow(messages):
-        time.sleep(0.05)
+        time.sleep(0.15)
         return careful_model(messages)
 
     indexed._llm = ScriptedLLM(slow)
@@ -185,8 +185,8 @@ def test_export_with_4_threads_writes_the_same_briefs_and_is_faster(briefing, tm
         one_md = (tmp_path / "one" / name).read_text("utf-8").rsplit("<sub>", 1)[0]  # the footer holds the timing
         assert (tmp_path / "four" / name).read_text("utf-8").rsplit("<sub>", 1)[0] == one_md
     assert list(load_manifest(tmp_path / "four")["documents"]) == list(load_manifest(tmp_path / "one")["documents"])
-    print(f"\nexport, 5 documents, 0.05 s per reply: N=1 {t_one:.1f} s, N=4 {t_four:.1f} s")
-    assert t_four < t_one * 0.7, (t_one, t_four)
+    print(f"\nexport, 5 documents, 0.15 s per reply: N=1 {t_one:.1f} s, N=4 {t_four:.1f} s")
+    assert t_four < t_one * 0.75, (t_one, t_four)
 
 
 def test_an_interrupted_parallel_export_resumes_without_duplicates(briefing, tmp_path):
