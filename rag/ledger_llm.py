@@ -178,6 +178,10 @@ def candidates(doc, chunks, rule_facts: list[Fact]) -> list[Candidate]:
                     if key in covered or key in seen:
                         continue
                     seen.add(key)
+                    trail = _TRAILING.match(shadow, s0 + fig.end)
+                    after = s0 + fig.end + (len(trail.group()) if trail else 0)
+                    if _FIGURE.match(shadow, after) or shadow.startswith("的", after):
+                        continue  # 其中10亿元以上5个, 100万元以上的村: a threshold, as the rules read it
                     out.append(Candidate(chunk, chunk.heading, outline, sent.start(), s0, s1, fig.value, fig.unit,
                                          fig.family, start, s0 + fig.end, opening, carried))
     return out
@@ -225,6 +229,10 @@ _SUFFIX = re.compile("(?:" + "|".join(sorted({*_GROWTH_UP, *_GROWTH_DOWN, "同�
                                              key=len, reverse=True)) + ")+$")
 
 
+# Words that stand before a figure without naming what it measures.
+_NOT_NAMES = {"其中", "全县", "全市", "全区", "全年", "累计", "共", "合计", "总计", "分别", "同比", "达到", "增长"}
+
+
 def _indicator_at(c: Candidate, text: str) -> int | None:
     """Where ``text`` stands in the figure's clause, nearest before the figure, never over its digits."""
     clause = c.chunk.text[c.clause_start : c.clause_end]
@@ -256,7 +264,7 @@ def type_figure(c: Candidate, indicator_text: str, llm_kind: str, llm_year: int 
                 stats: TypingStats) -> Fact | None:
     """The row for one figure as the model typed it, every field checked or read by code; None if refused."""
     text = _SUFFIX.sub("", indicator_text.strip())  # 商品房销售面积增长: the name, then the growth word
-    if not text:
+    if not text or text in _NOT_NAMES:
         stats.not_indicator += 1
         return None
     at = _indicator_at(c, text)

@@ -133,3 +133,16 @@ def test_a_growth_word_the_model_writes_into_the_name_makes_the_figure_a_growth(
     assert (row.indicator, row.indicator_text, row.measure, row.growth, row.growth_unit) == (
         "商品房销售面积", "商品房销售面积", "growth", -3.0, "%")
     assert row.quote == "商品房销售面积下降3%"
+
+
+def test_thresholds_are_not_sent_and_function_words_are_not_names(engine, tmp_path, fake_llm):
+    folder = tmp_path / "threshold"
+    folder.mkdir()
+    (folder / "r.txt").write_text("兴山县2024年政府工作报告\n一、2023年工作回顾\n新入库亿元以上项目22个,其中10亿元以上5个。\n",
+                                  "utf-8")
+    engine.settings.ledger.llm_typing = True
+    fake_llm.queue(reply([1, "新入库亿元以上项目", "actual", 2023], [2, "其中", "actual", 2023]))
+    _index(engine, folder, fake_llm)
+    prompt = fake_llm.calls[0][-1]["content"]
+    assert "(1) 22个" in prompt and "(2) 5个" in prompt and "10亿元" not in prompt.split("\n", 2)[-1]
+    assert [(f.indicator, f.value) for f in engine.store.ledger.query(origin=LLM)] == [("新入库亿元以上项目", "22")]
