@@ -832,7 +832,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # The store
 
 # Bump when the layout or the extraction rules change: the ledger is then rebuilt by the next `index`.
-SCHEMA_VERSION = 2
+# 3: sentences addressed to the model (rag.injection) are never rows; the llm_typing table.
+SCHEMA_VERSION = 3
 
 
 def _quoted(column: str) -> str:
