@@ -3,6 +3,7 @@
     .venv/bin/python bench/scale.py --chunks 10000 [--server] [--json] [--corpus DIR]
     .venv/bin/python bench/scale.py --seeds-overlap     # old vs new keyword ranking on the seeds
     .venv/bin/python bench/scale.py --chunks 100000 --keyword-only   # the keyword index alone
+    .venv/bin/python bench/scale.py --chunks 100000 --fill replicate [--base 3000] [--server]
 
 The corpus is the transformed-corpus generator's (``tests.metamorphic.mixed_corpus``): each draw
 moves the five seeds to other counties of the division table and other years, with its own mix
@@ -14,6 +15,14 @@ are meaningless here and only their timing counts. Measures index throughput (in
 tokenise, Chroma, keyword index and ledger), keyword / dense / hybrid query p50/p95 over the moved
 gold questions, peak RSS, and the per-query ``rank_bm25`` path that the keyword index replaced.
 Prints figures, asserts nothing, runs no model.
+
+``--fill replicate`` (the 100k rows: the real indexer runs ~45 chunks/s here): only the first
+``--base`` chunks (default 3000) go through the real indexer, and index throughput is theirs;
+their stored chunks are then copied, one whole document at a time, straight into the Chroma
+collection (large ``add`` batches) and the keyword index (one bulk ``put_documents``) until N,
+each copy moved to another county of the division table (``rag.places.divisions()``: county,
+adcode, prefecture, province and the county's name in text and tokens rewritten, fresh ids and
+source), with its own stand-in vectors. The copies get manifest entries but no ledger rows.
 """
 
 from __future__ import annotations
@@ -178,6 +187,80 @@ def scope_of(retriever, question: str) -> tuple[list[str], set[str] | None, list
     return scope, sources, pool
 
 
+def replicate(store, target: int, embedder: StandInEmbedder) -> dict:
+    """Copy the store's documents, moved to other counties, into Chroma and the keyword index until
+    ``target`` chunks; returns the figures of the fill."""
+    from rag.places import divisions, get
+
+    started = time.perf_counter()
+    base = store.all_chunks()
+    by_source: dict[str, list] = {}
+    for c in base:
+        by_source.setdefault(c.meta["source"], []).append(c)
+    taken = {c.county for c in base}
+    places = [d for d in divisions() if d.level == "county" and d.name not in taken]
+    rng = random.Random(0)
+    col = store.collection()
+    batch = min(5000, store.client.get_max_batch_size())
+    pending: tuple[list, list, list, list] = ([], [], [], [])
+    keyword_docs, total, copy, used = [], len(base), 0, set()
+
+    def flush() -> None:
+        if pending[0]:
+            col.add(ids=pending[0], documents=pending[1], metadatas=pending[2], embeddings=pending[3])
+            for part in pending:
+                part.clear()
+
+    while total < target:
+        copy += 1
+        for source in sorted(by_source):
+            if total >= target:
+                break
+            chunks = by_source[source]
+            place = rng.choice(places)
+            used.add(place.name)
+            first = chunks[0].meta
+            old = get(first.get("adcode", ""))
+            swaps = [(first.get("county", ""), place.name)] + ([(old.short, place.short)] if old and old.short != old.name else [])
+            new_source = f"{source}#copy{copy}"
+            moved = {"county": place.name, "adcode": place.adcode, "province": place.province,
+                     "prefecture": place.prefecture, "source": new_source}
+            ids, metas = [], []
+            for c in chunks:
+                text, tokens = c.text, c.meta.get("tokens", "")
+                for a, b in swaps:
+                    if a:
+                        text, tokens = text.replace(a, b), " ".join(b if t == a else t for t in tokens.split())
+                meta = {**c.meta, **{k: v for k, v in moved.items() if v}, "tokens": tokens}
+                for k in ("prefecture", "province"):
+                    if not moved[k]:
+                        meta.pop(k, None)
+                chunk_id = f"{c.id}#copy{copy}"
+                ids.append(chunk_id)
+                metas.append(meta)
+                pending[0].append(chunk_id)
+                pending[1].append(text)
+                pending[2].append(meta)
+                pending[3].append(embedder._vec(f"{chunk_id}\n{text}"))
+                if len(pending[0]) >= batch:
+                    flush()
+            keyword_docs.append((new_source, first.get("doc_hash", ""), ids, metas))
+            entry = store.manifest.docs.get(source)
+            if entry is not None:
+                store.manifest.docs[new_source] = {**entry, "meta": {**entry.get("meta", {}), **moved}}
+            total += len(chunks)
+    flush()
+    chroma_s = time.perf_counter() - started
+    t = time.perf_counter()
+    store.manifest.save()
+    store.keyword_index.put_documents(keyword_docs)
+    store.keyword_index.refresh()
+    keyword_s = time.perf_counter() - t
+    return {"replicated_chunks": total - len(base), "replicated_documents": len(keyword_docs),
+            "replicated_counties": len(used),
+            "replicate_chroma_s": round(chroma_s, 1), "replicate_keyword_s": round(keyword_s, 1)}
+
+
 def run_scale(opts) -> dict:
     from rag.indexer import index_paths
     from rag.retrieval import Retriever
@@ -188,8 +271,9 @@ def run_scale(opts) -> dict:
     settings = Settings()
     settings.embedding.model = StandInEmbedder.name
     corpus_dir = opts.corpus or Path(tempfile.mkdtemp(prefix="govbrief-scale-corpus-"))
-    info = build_corpus(corpus_dir, opts.chunks, settings)
-    paths, draws, planned = subset(corpus_dir, info["draws"], opts.chunks)
+    indexed = min(opts.base, opts.chunks) if opts.fill == "replicate" else opts.chunks
+    info = build_corpus(corpus_dir, indexed, settings)
+    paths, draws, planned = subset(corpus_dir, info["draws"], indexed)
     work = Path(tempfile.mkdtemp(prefix="govbrief-scale-"))
     settings.store.path = work / "index"
     server = None
@@ -203,6 +287,10 @@ def run_scale(opts) -> dict:
         report = index_paths(paths, store, lambda: embedder)
         index_s = time.perf_counter() - t0
         n = sum(f.chunks for f in report.files if f.status == "indexed")
+        base_n, fill = n, {}
+        if opts.fill == "replicate":
+            fill = replicate(store, opts.chunks, embedder)
+            n = store.collection().count()
         store.close()
 
         store = ChunkStore(settings)  # a fresh process's view: keyword index read from disk
@@ -244,9 +332,11 @@ def run_scale(opts) -> dict:
             unscoped.append((time.perf_counter() - t) * 1000)
         kw_dir = store.settings.store.path / f"{store.name}.bm25"
         out = {
-            "chunks": n, "documents": len(report.files), "store": "server" if opts.server else "embedded",
+            "chunks": n, "documents": len(report.files) + fill.get("replicated_documents", 0), "store": "server" if opts.server else "embedded",
+            "fill": "index" if opts.fill == "index" else
+                    f"replicate: {base_n} chunks indexed, copies moved to other counties added to Chroma and the keyword index",
             "embedder": STANDIN, "questions": len(qs),
-            "index_s": round(index_s, 1), "index_chunks_per_s": round(n / index_s, 1),
+            "index_s": round(index_s, 1), "index_chunks_per_s": round(base_n / index_s, 1), **fill,
             "ledger_rows": report.facts, "first_query_load_s": round(first_s, 2),
             "keyword_p50_ms": round(pct(kw, 50), 2), "keyword_p95_ms": round(pct(kw, 95), 2),
             "keyword_unscoped_p50_ms": round(pct(unscoped, 50), 2),
@@ -256,6 +346,7 @@ def run_scale(opts) -> dict:
             "old_keyword_p95_ms": round(pct(old, 95), 2) if old else None,
             "old_keyword_unscoped_p50_ms": round(pct(old_pool, 50), 2) if old_pool else None,
             "keyword_index_mb": round(sum(f.stat().st_size for f in kw_dir.rglob("*") if f.is_file()) / 2**20, 1),
+            "keyword_chunks": len(store.keyword_index),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "corpus_build_s": info.get("seconds"),
         }
@@ -411,6 +502,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=100, help="questions timed (default 100)")
     parser.add_argument("--corpus", type=Path, help="folder to build the corpus in, kept and reused across runs")
     parser.add_argument("--old-max", type=int, default=20000, help="time the old rank_bm25 path only up to this many chunks")
+    parser.add_argument("--fill", choices=("index", "replicate"), default="index",
+                        help="index: all N chunks through the indexer; replicate: --base chunks indexed, copied to N")
+    parser.add_argument("--base", type=int, default=3000, help="chunks indexed before copying with --fill replicate")
     parser.add_argument("--keep", action="store_true", help="keep the index folder")
     parser.add_argument("--keyword-only", action="store_true",
                         help="time the keyword index alone at --chunks, from the first 1k chunks replicated")

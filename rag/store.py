@@ -128,10 +128,10 @@ class ChunkStore:
         if want is not None and want == have:
             return
         if want is None or sum(have.get(s) != h for s, h in want.items()) > 50:
-            got = col.get(include=["metadatas"])
+            got = _get_all(col, ["metadatas"])
         else:
             missing = sorted(s for s, h in want.items() if have.get(s) != h)
-            got = col.get(where={"source": {"$in": missing}}, include=["metadatas"]) if missing else {"ids": [], "metadatas": []}
+            got = _get_all(col, ["metadatas"], where={"source": {"$in": missing}}) if missing else {"ids": [], "metadatas": []}
         docs: dict[tuple[str, str], list[tuple[str, dict]]] = {}
         for chunk_id, meta in zip(got["ids"], got["metadatas"]):
             docs.setdefault((meta["source"], meta.get("doc_hash", "")), []).append((chunk_id, meta))
@@ -305,7 +305,7 @@ class ChunkStore:
     def prune(self, keep_sources: set[str] | None = None) -> list[str]:
         """Delete chunks whose source file no longer exists (or is not in ``keep_sources``)."""
         col = self.collection(create=True)
-        got = col.get(include=["metadatas"])
+        got = _get_all(col, ["metadatas"])
         gone = {
             m["source"] for m in got["metadatas"]
             if not Path(m["source"]).exists() or (keep_sources is not None and m["source"] not in keep_sources)
@@ -323,7 +323,7 @@ class ChunkStore:
 
     def all_chunks(self, where: dict | None = None) -> list[StoredChunk]:
         """Every chunk (optionally filtered), in document order."""
-        got = self.collection().get(where=where, include=["documents", "metadatas"])
+        got = _get_all(self.collection(), ["documents", "metadatas"], where=where)
         chunks = [StoredChunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: (c.meta.get("source", ""), c.meta.get("index", 0)))
 
@@ -355,6 +355,24 @@ class ChunkStore:
             })
             entry["chunks"] += 1
         return sorted(docs.values(), key=lambda d: d["file"])
+
+
+GET_PAGE = 10_000
+
+
+def _get_all(col, include: list[str], where: dict | None = None) -> dict:
+    """``col.get`` in pages of ``GET_PAGE``: one call over ~100k chunks fails in embedded Chroma
+    ("too many SQL variables", measured with bench/scale.py at 100k)."""
+    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        got = col.get(where=where, include=include, limit=GET_PAGE, offset=offset)
+        out["ids"] += got["ids"]
+        for key in include:
+            out[key] += got[key]
+        if len(got["ids"]) < GET_PAGE:
+            return out
+        offset += GET_PAGE
 
 
 def _with_tokens(meta: dict, chunk_id: str, col) -> dict:

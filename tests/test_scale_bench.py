@@ -26,3 +26,23 @@ def test_scale_bench_small_embedded(tmp_path):
     assert out["embedder"].startswith("stand-in")
     corpus = json.loads((tmp_path / "corpus" / "corpus.json").read_text())
     assert corpus["chunks"] >= 150  # kept for reuse
+
+
+def test_scale_bench_replicate_fill(tmp_path):
+    """--fill replicate: the base goes through the indexer, copies moved to other counties fill the
+    collection and the keyword index to N, and the output says so."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "scale.py"), "--chunks", "400", "--base", "100", "--fill", "replicate",
+         "--questions", "5", "--json", "--corpus", str(tmp_path / "corpus")],
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    base = int(out["fill"].split()[1])
+    assert out["fill"].startswith("replicate: ") and 100 <= base < 400
+    assert out["chunks"] >= 400 and out["replicated_chunks"] == out["chunks"] - base
+    assert out["replicated_counties"] >= 2 and out["documents"] > out["replicated_documents"] > 0
+    # The keyword index holds every chunk, copies included, after a fresh open.
+    assert out["keyword_chunks"] == out["chunks"]
+    for key in ("index_chunks_per_s", "query_p50_ms", "dense_p50_ms", "keyword_p50_ms"):
+        assert isinstance(out[key], (int, float)) and out[key] > 0, key
