@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from rag.errors import ModelError
+from rag.errors import LLMError, ModelError, register_secret
 from rag.settings import DEFAULT_EMBEDDING_MODEL, EmbeddingSettings
 
 
@@ -102,3 +102,73 @@ class SentenceTransformerEmbedder:
                 except Exception:  # a foreign CPU or missing .so: fall back to sentence-transformers
                     self._query_engine = False
         return self._query_engine or None
+
+
+class OpenAIEmbedder:
+    """An OpenAI-compatible ``/v1/embeddings`` endpoint (a GPU embedding server, a hosted API).
+
+    Same interface and prefixes as the local model, so an index built through the endpoint with
+    the same model answers the same; the collection name still derives from ``model``, so vectors
+    from two models never mix. Errors are one line, exit 5, with the key redacted.
+    """
+
+    def __init__(self, settings: EmbeddingSettings):
+        self.name = settings.model
+        self.settings = settings
+        self.query_prefix, self.passage_prefix = settings.prefixes()
+        self._client = None
+        register_secret(settings.api_key.get_secret_value())
+
+    @property
+    def client(self):
+        """The openai client, created on first use."""
+        if self._client is None:
+            from openai import OpenAI
+
+            self._client = OpenAI(base_url=self.settings.base_url, api_key=self.settings.api_key.get_secret_value(),
+                                  timeout=self.settings.timeout, max_retries=max(0, self.settings.max_retries))
+        return self._client
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        import openai
+
+        out: list[list[float]] = []
+        size = max(1, self.settings.batch_size)
+        for start in range(0, len(texts), size):
+            batch = texts[start : start + size]
+            try:
+                resp = self.client.embeddings.create(model=self.name, input=batch)
+            except openai.APIConnectionError:
+                raise LLMError(f"cannot reach the embeddings endpoint {self.settings.base_url}: is it running? "
+                               "Check GOVBRIEF_EMBEDDING__BASE_URL.") from None
+            except openai.AuthenticationError:
+                raise LLMError(f"{self.settings.base_url} rejected the API key: check GOVBRIEF_EMBEDDING__API_KEY.") from None
+            except openai.APIStatusError as exc:
+                raise LLMError(f"{self.settings.base_url} answered HTTP {exc.status_code} to an embeddings request.") from None
+            data = sorted(getattr(resp, "data", None) or [], key=lambda d: d.index)
+            if len(data) != len(batch) or any(not d.embedding for d in data):
+                raise LLMError(f"{self.settings.base_url} answered {len(data)} embeddings for {len(batch)} texts: "
+                               "is it an OpenAI-compatible embeddings endpoint?")
+            out.extend(_unit([float(x) for x in d.embedding]) for d in data)
+        return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages (with the passage prefix)."""
+        return self._embed([self.passage_prefix + t for t in texts])
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one query (with the query prefix)."""
+        return self._embed([self.query_prefix + text])[0]
+
+
+def _unit(vector: list[float]) -> list[float]:
+    """Scaled to length 1, as the local model's vectors are (the store's distance assumes it)."""
+    norm = sum(x * x for x in vector) ** 0.5
+    return [x / norm for x in vector] if norm else vector
+
+
+def make_embedder(settings: EmbeddingSettings, cache_dir: Path) -> Embedder:
+    """The endpoint when ``base_url`` is set, else the local sentence-transformers model."""
+    if settings.base_url:
+        return OpenAIEmbedder(settings)
+    return SentenceTransformerEmbedder(settings, cache_dir)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rag.answer import Answer, answer_question, validate_question
-from rag.embeddings import Embedder, SentenceTransformerEmbedder
+from rag.embeddings import Embedder, make_embedder
 from rag.llm import ChatClient, OpenAIChat
 from rag.retrieval import Retriever
 from rag.settings import Settings
@@ -32,7 +32,7 @@ class Engine:
     def embedder(self) -> Embedder:
         """The embedding model (loaded on first use)."""
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(self.settings.embedding, self.settings.cache_dir)
+            self._embedder = make_embedder(self.settings.embedding, self.settings.cache_dir)
         return self._embedder
 
     @property

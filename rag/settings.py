@@ -38,6 +38,13 @@ class EmbeddingSettings(BaseModel):
     query_prefix: str | None = Field(None, description="Prefix for queries; None picks 'query: ' for e5 models.")
     passage_prefix: str | None = Field(None, description="Prefix for passages; None picks 'passage: ' for e5 models.")
     batch_size: int = Field(16, description="Passages per embedding batch.")
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible embeddings endpoint (a GPU embedding server); None embeds locally "
+        "with sentence-transformers. `model` is then the endpoint's model name."
+    )
+    api_key: SecretStr = Field(SecretStr("sk-local"), description="API key for base_url (never printed).")
+    timeout: float = Field(60.0, description="Seconds to wait for one embeddings request.")
+    max_retries: int = Field(3, description="Retries with backoff on 408/409/429/5xx and dropped connections.")
 
     def prefixes(self) -> tuple[str, str]:
         """(query prefix, passage prefix), defaulting to e5's convention for e5 models."""
