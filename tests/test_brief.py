@@ -539,13 +539,11 @@ def test_careful_model_briefs_cover_most_key_facts(scripted):
     assert all(r.status == "found" for r in tasks_risks)
 
 
-def test_worst_case_html_brief_prints_on_one_a4_page():
-    """Every section at its cap and ~65 distinct footnotes still fit one A4 page per brief.
+def fullest_brief_fields(doc_type: str = "政府工作报告", explanation: str = "即争创全省山区县域经济发展先进县"):
+    """(fields of a brief with every figure and task section at its cap, ``src(i)``: a distinct source).
 
-    Laid out by WeasyPrint (a dev dependency; it needs the system's Pango and a CJK font).
+    The worst case a one-page layout must hold; callers add sections before validating.
     """
-    import weasyprint
-
     from rag.settings import BriefSettings
 
     cfg = BriefSettings()
@@ -554,9 +552,9 @@ def test_worst_case_html_brief_prints_on_one_a4_page():
     def src(i):
         return {"chunk_id": f"024234ff5f19-{i:04d}", "quote": quote[: 40 + i % 40] + str(i)}
 
-    brief = CountyBrief.model_validate({
+    fields = {
         "county": "兴山县", "province": "湖北省",
-        "document": {"file": XINGSHAN, "title": "2024年兴山县政府工作报告", "doc_type": "政府工作报告", "date": "2024-01-12",
+        "document": {"file": XINGSHAN, "title": "2024年兴山县政府工作报告", "doc_type": doc_type, "date": "2024-01-12",
                      "meeting": "兴山县第十九届人民代表大会第四次会议", "speaker": "吴浩", "year_under_review": 2023, "plan_year": 2024},
         "headline": {"text": "兴" * 200, "sources": [src(1), src(2)]},
         "indicators": [{"name": "规模以上工业企业增加值合计"[: 6 + i % 8], "value": "110.25", "unit": "万人次", "growth": "-13.5%",
@@ -567,9 +565,20 @@ def test_worst_case_html_brief_prints_on_one_a4_page():
         "projects": [{"name": "沿江高铁宜兴联络线十宜高速兴山段"[: 6 + i], "source": src(60 + i)} for i in range(cfg.max_projects)],
         "risks": [{"text": "重大项目支撑不足,投资对经济增长的拉动作用仍需增强,产业结构亟待优化", "source": src(70 + i)}
                   for i in range(cfg.max_risks)],
-        "policy_terms": [{"term": "六创六争四化同步", "explanation": "即争创全省山区县域经济发展先进县", "source": src(80 + i)}
+        "policy_terms": [{"term": "六创六争四化同步", "explanation": explanation, "source": src(80 + i)}
                          for i in range(cfg.max_terms)],
-    })
+    }
+    return fields, src
+
+
+def test_worst_case_html_brief_prints_on_one_a4_page():
+    """Every section at its cap and ~65 distinct footnotes still fit one A4 page per brief.
+
+    Laid out by WeasyPrint (a dev dependency; it needs the system's Pango and a CJK font).
+    """
+    import weasyprint
+
+    brief = CountyBrief.model_validate(fullest_brief_fields()[0])
     pages = weasyprint.HTML(string=render_html([brief, brief])).render().pages
     assert len(pages) == 2
 

@@ -333,30 +333,13 @@ def test_worst_case_brief_with_every_new_section_prints_on_one_a4_page(doc_type)
     """Old sections at their caps and every qualitative section fuller than the page shows."""
     import weasyprint
 
-    from rag.settings import BriefSettings
+    from tests.test_brief import fullest_brief_fields
 
-    cfg = BriefSettings()
-    quote = "一般公共财政预算收入10.1亿元,增长30%,其中,税收收入8.4亿元,税占比83.6%,金融机构存贷款余额分别达到163.6亿元。"
+    fields, src = fullest_brief_fields(doc_type, explanation="即争创")
     long = "“一县一城示范统揽、两极三园联轴融圈、全域多点协同发展”县域发展新格局加快推进城乡融合发展"
-
-    def src(i):
-        return {"chunk_id": f"024234ff5f19-{i:04d}", "quote": quote[: 40 + i % 40] + str(i)}
-
     kinds = ["date", "attendance", "attendance", "attendance", "presided", "spoke", "spoke", "spoke"]
     brief = CountyBrief.model_validate({
-        "county": "兴山县", "province": "湖北省",
-        "document": {"file": XINGSHAN, "title": "2024年兴山县政府工作报告", "doc_type": doc_type, "date": "2024-01-12",
-                     "meeting": "兴山县第十九届人民代表大会第四次会议", "speaker": "吴浩", "year_under_review": 2023, "plan_year": 2024},
-        "headline": {"text": "兴" * 200, "sources": [src(1), src(2)]},
-        "indicators": [{"name": "规模以上工业企业增加值合计"[: 6 + i % 8], "value": "110.25", "unit": "万人次", "growth": "-13.5%",
-                        "qualifier": "以上", "year": 2023, "source": src(10 + i)} for i in range(cfg.max_indicators)],
-        "targets": [{"name": "社会消费品零售总额增长目标"[: 6 + i % 8], "value": "1100", "unit": "亿元", "growth": "12%",
-                     "qualifier": "左右", "year": 2024, "source": src(30 + i)} for i in range(cfg.max_targets)],
-        "tasks": [{"text": "聚力有效投资,培育高质量发展新引擎,推动城镇产业集中"[: 16 + i * 3], "source": src(50 + i)} for i in range(8)],
-        "projects": [{"name": "沿江高铁宜兴联络线十宜高速兴山段"[: 6 + i], "source": src(60 + i)} for i in range(cfg.max_projects)],
-        "risks": [{"text": "重大项目支撑不足,投资对经济增长的拉动作用仍需增强,产业结构亟待优化", "source": src(70 + i)}
-                  for i in range(cfg.max_risks)],
-        "policy_terms": [{"term": "六创六争四化同步", "explanation": "即争创", "source": src(80 + i)} for i in range(cfg.max_terms)],
+        **fields,
         "meeting": [{"kind": k, "text": long[:30], "source": src(100 + i)} for i, k in enumerate(kinds)],
         "decisions": [{"title": "《" + long + "的决定》", "action": "审议通过", "own": i == 0, "source": src(110 + i)}
                       for i in range(5)],
