@@ -29,7 +29,10 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._corpus: list[StoredChunk] | None = None
+        self._by_county: dict[str, list[StoredChunk]] | None = None
+        self._by_id: dict[str, StoredChunk] | None = None
         self._names: dict[str, str] | None = None  # derived from the corpus, read once with it
+        self._longest_first: list[str] = []  # the names, longest first, for routing
 
     @property
     def corpus(self) -> list[StoredChunk]:
@@ -37,6 +40,27 @@ class Retriever:
         if self._corpus is None:
             self._corpus = self.store.all_chunks()
         return self._corpus
+
+    def _all_by_id(self) -> dict[str, StoredChunk]:
+        """id -> chunk over the whole corpus, built once (an unscoped question ranks over it)."""
+        if self._by_id is None:
+            self._by_id = {c.id: c for c in self.corpus}
+        return self._by_id
+
+    def in_counties(self, counties: list[str]) -> list[StoredChunk]:
+        """The corpus's chunks of these counties, in corpus order, without scanning the corpus.
+
+        At 100k chunks a scan per question cost tens of milliseconds (bench/scale.py).
+        """
+        if self._by_county is None:
+            by_county: dict[str, list[StoredChunk]] = {}
+            for chunk in self.corpus:
+                by_county.setdefault(chunk.county, []).append(chunk)
+            self._by_county = by_county
+        if len(counties) == 1:
+            return list(self._by_county.get(counties[0], ()))
+        wanted = set(counties)
+        return [c for c in self.corpus if c.county in wanted]
 
     def counties(self) -> dict[str, str]:
         """Names a question may use for an indexed place -> the place's full name.
@@ -59,6 +83,7 @@ class Retriever:
                 if len(alias) >= 2:
                     names.setdefault(alias, county)
         self._names = names
+        self._longest_first = sorted(names, key=len, reverse=True)
         return names
 
     def route(self, question: str) -> tuple[list[str], list[str]]:
@@ -73,7 +98,7 @@ class Retriever:
         known = self.counties()
         found: list[tuple[int, str]] = []
         taken: list[tuple[int, int]] = []
-        for name in sorted(known, key=len, reverse=True):
+        for name in self._longest_first:
             start = question.find(name)
             while start >= 0:
                 end = start + len(name)
@@ -104,7 +129,7 @@ class Retriever:
             hits = [h for group in zip(*per_county) for h in group]
             hits += [h for group in per_county for h in group[len(min(per_county, key=len)):]]
             return Retrieval(hits=hits, scope=scope, unknown_places=unknown)
-        pool = [c for c in self.corpus if not scope or c.county in scope]
+        pool = self.in_counties(scope) if scope else self.corpus
         sources = documents_for_year(question, pool) if scope else None
         if sources:
             pool = [c for c in pool if c.meta.get("source") in sources]
@@ -114,23 +139,30 @@ class Retriever:
         keyword = self._bm25(question, scope or None, sources)
         rankings: list[tuple[float, list[str]]] = [(self.settings.keyword_weight, keyword)]
         if self.embedder is not None and self.settings.dense_weight > 0:
-            where = {"county": scope[0]} if scope else None
-            if sources:
-                where = {"$and": [where, {"source": {"$in": sorted(sources)}}]}
-            dense = self.store.query(self.embedder.embed_query(question), self.settings.candidates, where=where)
-            rankings.append((self.settings.dense_weight, [c.id for c in dense]))
+            rankings.append((self.settings.dense_weight, self._dense(question, scope, sources, pool)))
 
         fused: dict[str, float] = {}
         for weight, ids in rankings:
             for rank, chunk_id in enumerate(ids):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-        by_id = {c.id: c for c in pool}
+        by_id = self._all_by_id() if pool is self.corpus else {c.id: c for c in pool}
         ranked = sorted((cid for cid in fused if cid in by_id), key=lambda cid: -fused[cid])
         hits = []
         for cid in ranked[:k]:
             chunk = by_id[cid]
             hits.append(StoredChunk(chunk.id, chunk.text, chunk.meta, score=round(fused[cid], 5)))
         return Retrieval(hits=hits, scope=scope, unknown_places=unknown)
+
+    def _dense(self, question: str, scope: list[str], sources: set[str] | None, pool: list[StoredChunk]) -> list[str]:
+        """Chunk ids by embedding similarity within the scope: exact over a small scoped pool,
+        Chroma's (filtered) HNSW query otherwise."""
+        vector = self.embedder.embed_query(question)
+        if scope and len(pool) <= self.settings.exact_dense_max:
+            return [cid for cid, _ in self.store.nearest_among(vector, [c.id for c in pool], self.settings.candidates)]
+        where = {"county": scope[0]} if scope else None
+        if sources:
+            where = {"$and": [where, {"source": {"$in": sorted(sources)}}]}
+        return [c.id for c in self.store.query(vector, self.settings.candidates, where=where)]
 
     def _bm25(self, question: str, counties: list[str] | None, sources: set[str] | None) -> list[str]:
         """Chunk ids by BM25 from the persisted keyword index, restricted to the scope."""

@@ -87,6 +87,10 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(30, description="Candidates each retriever contributes before fusion.")
     dense_weight: float = Field(1.0, description="Weight of the embedding ranking in reciprocal-rank fusion.")
     keyword_weight: float = Field(1.0, description="Weight of the jieba+BM25 ranking in reciprocal-rank fusion.")
+    exact_dense_max: int = Field(
+        2000, description="A scoped question whose pool has at most this many chunks is ranked by exact cosine over "
+        "the pool's vectors; larger pools use Chroma's filtered query (slow at 100k chunks: bench/scale.py)."
+    )
     context_chars: int = Field(420, description="Budget of evidence characters sent to the LLM.")
     min_coverage: float = Field(
         0.4, description="Share of the question's key terms the evidence must contain, else refuse (tuned on seeds/eval)."

@@ -340,6 +340,33 @@ class ChunkStore:
             for i, t, m, d in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
         ]
 
+    def nearest_among(self, vector: list[float], ids: list[str], n: int) -> list[tuple[str, float]]:
+        """The ``n`` of ``ids`` nearest to ``vector`` by cosine similarity, computed exactly.
+
+        For a scoped question (one county's few hundred chunks) this replaces Chroma's filtered
+        HNSW query, which walks the whole graph rejecting other counties' nodes: 160-180 ms at
+        100k chunks against 2.5 ms to read the scope's vectors by id (bench/scale.py).
+        """
+        if not ids:
+            return []
+        col = self.collection()
+        found_ids: list[str] = []
+        vectors: list = []
+        for start in range(0, len(ids), 500):
+            got = col.get(ids=ids[start : start + 500], include=["embeddings"])
+            found_ids += got["ids"]
+            vectors += list(got["embeddings"])
+        if not found_ids:
+            return []
+        import numpy as np
+
+        matrix = np.asarray(vectors, dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(query) or 1.0)
+        scores = matrix @ query / np.where(norms == 0, 1.0, norms)
+        order = sorted(range(len(found_ids)), key=lambda i: (-scores[i], found_ids[i]))[:n]
+        return [(found_ids[i], float(scores[i])) for i in order]
+
     def documents(self) -> list[dict]:
         """One summary per indexed document: file, county, type, years, chunk count."""
         docs: dict[str, dict] = {}
