@@ -4,6 +4,7 @@
     python scripts/llm_runtime.py install [--rebuild] # build (or reuse) the wheel for them and install it
     python scripts/llm_runtime.py check               # smoke test; on a signal, rebuild safe and test again
     python scripts/llm_runtime.py smoke [--model F]   # a few tokens from the local model, in a subprocess
+    python scripts/llm_runtime.py server              # build (or reuse) llama.cpp's C++ llama-server, test tier
 
 Why not the default build: llama-cpp-python's sdist builds llama.cpp with ``-march=native``. On a
 VM whose CPU advertises AMX (``amx_tile`` in /proc/cpuinfo) but whose kernel or hypervisor does
@@ -18,6 +19,12 @@ with the safe baseline (AVX2/FMA/F16C, no AVX-512, no AMX) and checks again.
 
 Built wheels are kept in ``~/.cache/govbrief/wheels/<flag signature>/`` because pip's own wheel
 cache is keyed by the sdist alone: it would hand back a wheel built with other flags.
+
+``server`` builds llama.cpp's own ``llama-server`` (continuous batching over ``--parallel N``
+slots, which llama-cpp-python's server lacks) from the llama.cpp vendored in the same pinned sdist,
+with the installed wheel's flags, for the real test of ``--concurrency`` against a multi-slot
+server. It is not needed to run govbrief; ``scripts/setup.sh --with-llama-server`` (the README's
+test command) builds it once (~4-5 min on 2 cores) into ``~/.cache/govbrief/llama-server/``.
 Stdlib only (and rag.llm_server, which is): this runs before the project's dependencies are installed.
 """
 
@@ -188,6 +195,67 @@ def build_wheel(args: str, rebuild: bool) -> Path:
     return sorted(folder.glob("llama_cpp_python-*.whl"))[0]
 
 
+SERVER_CACHE = WHEEL_CACHE.parent / "llama-server"
+# The server alone: static, no tests/examples, no web UI (its assets would be fetched from the
+# network or built with npm), no HTTPS (it serves 127.0.0.1 in the test).
+SERVER_CMAKE = ["-DCMAKE_BUILD_TYPE=Release", "-DBUILD_SHARED_LIBS=OFF", "-DLLAMA_BUILD_TESTS=OFF",
+                "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_UI=OFF", "-DLLAMA_USE_PREBUILT_UI=OFF",
+                "-DLLAMA_OPENSSL=OFF"]
+
+
+def build_server(args: str) -> Path:
+    """Return the cached llama-server binary for these flags, building it first if needed."""
+    folder = SERVER_CACHE / f"{LLAMA_CPP_VERSION}-{signature(args)}"
+    binary = folder / "llama-server"
+    if os.access(binary, os.X_OK):
+        return binary
+    import tarfile
+
+    staging = Path(tempfile.mkdtemp(prefix="govbrief-llama-server-"))
+    print(f"setup: building llama-server from llama-cpp-python {LLAMA_CPP_VERSION}'s llama.cpp ({args}); "
+          "4-5 min on 2 cores", flush=True)
+    started = time.monotonic()
+    try:
+        subprocess.run([str(venv_python()), "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+                        "--no-deps", "--no-binary", ":all:", f"llama-cpp-python=={LLAMA_CPP_VERSION}",
+                        "-d", str(staging)], check=True)
+        sdist = next(staging.glob("llama_cpp_python-*.tar.gz"))
+        with tarfile.open(sdist) as tar:
+            tar.extractall(staging, filter="data")
+        source = next(staging.glob("llama_cpp_python-*/vendor/llama.cpp"))
+        build = staging / "build"
+        subprocess.run(["cmake", "-S", str(source), "-B", str(build), *SERVER_CMAKE, *args.split()],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["cmake", "--build", str(build), "--target", "llama-server", "-j", str(os.cpu_count() or 2)],
+                       check=True, stdout=subprocess.DEVNULL)
+        out = staging / "out"
+        out.mkdir()
+        shutil.copy2(build / "bin" / "llama-server", out / "llama-server")
+        (out / "build.json").write_text(json.dumps({"cmake_args": args, "seconds": round(time.monotonic() - started)}))
+        ran = subprocess.run([str(out / "llama-server"), "--version"], capture_output=True, text=True, timeout=60)
+        if ran.returncode != 0:
+            raise RuntimeError(f"the built llama-server does not start: {describe_exit(ran.returncode)}")
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        out.replace(folder)  # atomic: a half-built folder is never taken for a finished one
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"setup: llama-server built in {time.monotonic() - started:.0f} s", flush=True)
+    return binary
+
+
+def server() -> int:
+    """Build (or reuse) llama-server with the installed runtime's flags; record its path in the state."""
+    state = read_state()
+    if not state.get("cmake_args"):
+        print("setup: error: install the llama.cpp runtime first (scripts/llm_runtime.py install)", file=sys.stderr)
+        return 1
+    binary = build_server(state["cmake_args"])
+    write_state({**read_state(), "llama_server": str(binary)})
+    print(f"setup: llama-server for the test tier: {binary}")
+    return 0
+
+
 def install_wheel(wheel: Path) -> None:
     """Install the wheel over whatever llama-cpp-python the venv has (its dependencies come later)."""
     subprocess.run([str(venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
@@ -288,7 +356,7 @@ def _installed_ok() -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["probe", "cmake-args", "install", "check", "smoke"])
+    parser.add_argument("command", choices=["probe", "cmake-args", "install", "check", "smoke", "server"])
     parser.add_argument("--rebuild", action="store_true", help="build the wheel again even if one is cached")
     parser.add_argument("--safe", action="store_true", help="with cmake-args: the safe fallback set")
     parser.add_argument("--model", help="with smoke: a GGUF file (default: the configured local model)")
@@ -307,6 +375,8 @@ def main() -> int:
         return 0 if ok else 1
     if opts.command == "install":
         return install(opts.rebuild)
+    if opts.command == "server":
+        return server()
     return check()
 
 

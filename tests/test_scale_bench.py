@@ -18,7 +18,7 @@ def test_scale_bench_small_embedded(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key in ("index_chunks_per_s", "keyword_p50_ms", "keyword_p95_ms", "dense_p50_ms", "dense_p95_ms",
+    for key in ("index_chunks_per_s", "keyword_p50_ms", "keyword_p95_ms", "dense_p50_ms", "dense_p95_ms", "chroma_filtered_p50_ms",
                 "query_p50_ms", "query_p95_ms", "old_keyword_p50_ms", "peak_rss_mb", "keyword_index_mb"):
         assert isinstance(out[key], (int, float)) and out[key] > 0, key
     assert out["store"] == "embedded" and out["questions"] == 8
