@@ -50,6 +50,7 @@ from rag.brief_check import (
     verify_brief,
 )
 from rag.brief_qualitative import read_qualitative
+from rag.brief_qualitative_llm import map_qualitative
 from rag.brief_read import (
     TASK_CUE,
     Unit,
@@ -193,7 +194,11 @@ def generate_brief(chunks: list[StoredChunk], llm: ChatClient, settings: Setting
     risks = admitted_risks(units, cfg.max_risks)
     terms = policy_terms(chunks, cfg.max_terms)
     progress("qualitative", "meeting, decisions, frameworks, commitments, honours")
-    qualitative = read_qualitative(chunks, units, meta)  # rules only: rag.brief_qualitative
+    qualitative = read_qualitative(chunks, units, meta)  # rules: rag.brief_qualitative
+    if cfg.llm_qualitative:  # the model, only on sentences the rules left: rag.brief_qualitative_llm
+        added = map_qualitative(units, qualitative, structured, settings, dropped, progress, meta.get("plan_year"))
+        for section, items in added.items():
+            qualitative[section] = qualitative[section] + items
     brief = CountyBrief(
         county=meta.get("county", ""), province=meta.get("province"), prefecture=meta.get("prefecture"),
         document=DocumentInfo(file=meta.get("file", ""), title=meta.get("title"), doc_type=meta.get("doc_type"),

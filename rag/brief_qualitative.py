@@ -392,6 +392,15 @@ _HONOUR = re.compile(rf"(荣获|获评|获得|入选|入列|荣登|跻身|获批
 _NOT_TITLE = re.compile(r"^(?:资金|支持|补助|贷款|投资|奖补|授权|批复|立项)")
 
 
+def honour_level(title: str) -> str | None:
+    """国家级, 省级 or 市级 from a title's own wording; None when it does not say."""
+    if re.search(r"国家|全国|中国", title):
+        return "国家级"
+    if re.search(r"省", title):
+        return "省级"
+    return "市级" if re.search(r"市级|全市|[^城]市", title) else None
+
+
 def honours(views: list[View], limit: int = 10) -> list[Honour]:
     """Titles and awards won, national ones first: only where the text reports results (not the plan)."""
     found: dict[str, tuple[int, int, Honour]] = {}
@@ -411,8 +420,7 @@ def honours(views: list[View], limit: int = 10) -> list[Honour]:
             key = _plain_key(text)
             if key in found:
                 continue
-            level = ("国家级" if re.search(r"国家|全国|中国", obj) else "省级" if re.search(r"省", obj)
-                     else "市级" if re.search(r"市级|全市|[^城]市", obj) else None)
+            level = honour_level(obj)
             rank = {"国家级": 0, "省级": 1, "市级": 2, None: 3}[level]
             found[key] = (rank, position, Honour(text=text, level=level, source=view.source(start, m.end())))
     kept = sorted(found.values(), key=lambda t: (t[0], t[1]))[:limit]

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-BRIEF_VERSION = 6  # bump when generation changes in a way that should redo exported briefs
+BRIEF_VERSION = 7  # bump when generation changes in a way that should redo exported briefs
 
 # [.] rather than an escaped dot: llama.cpp's GBNF parser rejects the escape its schema converter emits.
 # Bounded lengths: the grammar built from an unbounded [0-9]+ let a small model write digits
@@ -264,6 +264,16 @@ class TaskExtraction(BaseModel):
 
     ROW_COLUMNS: ClassVar[tuple[str, ...]] = ("sentence", "task")
     tasks: list[TaskRow] = Field(max_length=MAX_TASKS)
+
+
+QualitativeRow = tuple[int, Literal["格局", "承诺", "荣誉", "成效"], Annotated[str, Field(max_length=40)]]
+
+
+class QualitativeExtraction(BaseModel):
+    """Map output for what the qualitative rules cannot read: [sentence, kind, phrase] rows."""
+
+    ROW_COLUMNS: ClassVar[tuple[str, ...]] = ("sentence", "kind", "phrase")
+    items: list[QualitativeRow] = Field(max_length=8)
 
 
 class HeadlineDraft(BaseModel):

@@ -60,6 +60,9 @@ def careful_model(messages: list[dict]) -> str:
     if "摘要" in system:
         facts = re.findall(r"^\[\d+\](.*)$", user, flags=re.M)
         return json.dumps({"headline": "；".join(facts[:2])[:100]}, ensure_ascii=False)
+    if "数字以外的要点" in system:
+        rows = [[int(n), "承诺", m] for n, t in lines for m in re.findall(r"(?:争创|创建)[^,，。;；]{4,20}", t)]
+        return json.dumps({"items": rows[:6]}, ensure_ascii=False)
     raise AssertionError(f"unexpected prompt: {system[:40]}")
 
 
