@@ -131,20 +131,81 @@ _MEETING_DATE = re.compile(r"(?:于)?((?:20\d\d年)?\d{1,2}月\d{1,2}(?:日|号)
 # 出席全会的有,县委委员32人,候补县委委员3人 / 应到…人,实到…人: the roll, up to the sentence's end.
 _ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|是)[,:]?[^。]{2,80}|应到[^。,;]{0,12}\d+[名人][^。]{0,40}|"
                          r"实到[^。,;]{0,12}\d+[名人][^。]{0,30}|"
+                         # 来自全县各地各行各业的160多名代表与会.
+                         r"[^。,;:]{0,30}?\d+(?:多|余)?名[^。,;]{0,10}?(?:代表|委员|同志)(?:与会|参会|出席|会聚一堂|参加会议)|"
                          # …等出席会议 / …参加了会议: the roll before the verb, commas included (a list of names).
-                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会)")
+                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会)(?!的)|"
+                         # 全体县委委员、县委候补委员;…;…主要负责人参加了会议: a roll in parts.
+                         r"(?:全体|全县)[^。:]{2,240}?(?:出席|参加)(?:了)?(?:全会|会议|大会)")
 # 县纪委常委…列席会议: who sat in, the clause before the verb.
 _OBSERVERS = re.compile(r"[^。,;:]{2,60}?列席(?:了)?(?:全会|会议|大会)")
 # 全会由县委常委会主持 / 县委书记杨俊主持会议.
-_PRESIDED = re.compile(r"(?:全会|会议|大会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)")
+_PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|闭幕会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)")
 # 县委书记杨俊作了讲话 / 杨俊就《决定(讨论稿)》向全会作了说明 / 听取和讨论了杨俊代表县委常委会作的工作报告.
 _SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议)?了[^。,;]{2,40}?作的[^。,;]{0,10}?报告|"
                     r"[^。,;:]{2,40}?(?:作了|作|发表了|发表)(?:重要|总结|起草)?(?:讲话|说明|工作报告)|"
-                    r"[^。,;:]{2,40}?向(?:全会|会议|大会)作了?[^。;]{0,60}?报告|[^。,;:]{2,30}?在总结讲话")
+                    r"[^。,;:]{2,40}?向(?:全会|会议|大会)作了?[^。;]{0,60}?报告》?|[^。,;:]{2,30}?在总结讲话|"
+                    # 县委常委、县委办主任乔毅同志宣读…决议(草案): who read a document out.
+                    r"[^。,;:]{2,40}?宣读(?:了)?[^。,;]{2,40}|"
+                    # 李德新代表县委作了题为《…》的工作报告 / 代县长王玉峰代表县政府向大会作《政府工作报告》 /
+                    # 秦昌政在大会上作政府工作报告.
+                    r"[^。,;:]{2,40}?作(?:了)?题为[^。;]{2,60}?的(?:工作报告|报告|讲话)|"
+                    r"[^。,;:]{2,30}?代表[^。,;]{2,12}?(?:向大会|向全会|在大会上)?作(?:了)?《?[^。,;《》]{0,20}?报告》?|"
+                    r"[^。,;:]{2,30}?在(?:大会|会议|全会)上作(?:了)?《?[^。,;《》]{0,20}?报告》?")
 _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
 
 
-def meeting_facts(views: list[View], limit: int = 8) -> list[MeetingFact]:
+_N = "一二三四五六七八九十"
+# 中国共产党澧县第十二届委员会第四次全体(扩大)会议 / 镇安县第十七届人民代表大会第六次会议 /
+# 县委十一届十四次全会 / 理县十三届人大二次会议: the names a meeting of a county body goes by.
+_MEETING_NAME = re.compile(
+    rf"[^。,;:、“”《》]{{0,16}}?第?[{_N}]+届(?:[^。,;:、]{{0,6}}?委员会)?第?[{_N}]+次(?:全体(?:\(扩大\))?会议|全会|会议)|"
+    rf"[^。,;:、“”《》]{{0,16}}?第?[{_N}]+届(?:人民代表大会|人大)第?[{_N}]+次会议|"
+    # 中国共产党静乐县第十三次代表大会第五次会议暨经济工作会议 / 县第十三次党代会.
+    rf"[^。,;:、“”《》]{{0,16}}?第[{_N}]+次(?:代表大会|党代会)(?:第[{_N}]+次会议)?(?:暨[^。,;:]{{2,12}}?会议)?|"
+    rf"[^。,;:、“”《》]{{0,16}}?[{_N}]+届(?:县委|市委|区委)?(?:常委会)?第[\d{_N}]+次会议")
+_CONVENED = re.compile(r"召开|开幕|举行|闭幕|隆重|在[^。,;]{2,20}(?:召开|开幕|举行)")
+
+
+def meeting_name(views: list[View], known: str | None = None) -> MeetingFact | None:
+    """The clause that names the meeting the document reports, preferring one that convenes it.
+
+    ``known`` is the meeting's name as the document identity read it (``meta["meeting"]``).
+    """
+    best = None
+    for view in views:
+        plain = _plain(view.text)
+        hits = []
+        if known and (at := plain.find(_plain(known))) >= 0 and len(plain) == len(view.text):
+            hits.append((at, at + len(known)))
+        hits += [m.span() for m in _MEETING_NAME.finditer(view.text)]
+        for start, end in hits:
+            c0, c1 = view.clause_span(start, end)
+            s0, s1 = view.sentence_span(start, end)
+            # One line only: not the title line above it or below it (the view drops line breaks).
+            breaks = [k for k in range(s0 + 1, s1) if "\n" in view.raw[view.origin[k - 1] + 1 : view.origin[k]]]
+            s0 = max([k for k in breaks if k < end], default=s0)  # the line the name ends on
+            s1 = min([k for k in breaks if k >= end], default=s1)
+            c0 = max(c0, s0)
+            if s1 - s0 <= 80:  # 中国共产党…全体会议,于2024年1月5日在芦山举行: the whole short sentence
+                c0, c1 = s0, s1 - (view.text[s1 - 1 : s1] in "。!?;")
+            clause = view.text[c0:c1]
+            if re.search(r"筹备|迎接|开好|备战", view.text[c0:start]):
+                continue  # 筹备召开县委十五届六次全会: a meeting to come, not this one
+            # The document's own meeting (as its identity names it) first, then a clause that
+            # convenes it, and one that says where; the earliest wins a tie (later mentions are
+            # of other meetings: 筹备召开县委十五届六次全会).
+            score = (3 * bool(known and _plain(known) in _plain(clause)) + 2 * bool(_CONVENED.search(clause))
+                     + bool(re.search(r"在[^。,;]{2,20}(?:召开|开幕|举行)", clause)))
+            if best is None or score > best[0]:
+                best = (score, view, c0, c1)
+    if best is None:
+        return None
+    _, view, c0, c1 = best
+    return MeetingFact(kind="name", text=view.quote(c0, c1).strip(), source=view.source(c0, c1))
+
+
+def meeting_facts(views: list[View], limit: int = 12, known: str | None = None) -> list[MeetingFact]:
     """Date, attendance, who presided and who spoke, as the document states them.
 
     Read only from chunks that speak of a meeting, and only its first statement of each kind
@@ -160,7 +221,7 @@ def meeting_facts(views: list[View], limit: int = 8) -> list[MeetingFact]:
             hits = [m for m in pattern.finditer(view.text) if _plain_key(m.group(0)) not in seen]
             if kind == "date":  # a date only in the sentence that names the meeting itself
                 hits = [m for m in hits if _MEETING_WORD.search(view.text[slice(*view.sentence_span(*m.span()))])]
-            for m in hits[:3 if kind in ("attendance", "spoke") else 1]:
+            for m in hits[:5 if kind == "spoke" else 3 if kind == "attendance" else 1]:
                 start, end = m.span()
                 if kind != "attendance":  # the clause the fact stands in, e.g. 县委书记杨俊作了讲话
                     start, end = view.clause_span(start, end)[0], end
@@ -172,9 +233,12 @@ def meeting_facts(views: list[View], limit: int = 8) -> list[MeetingFact]:
                 found.append(MeetingFact(kind=kind, text=text, source=view.source(start, end)))
             if kind in ("date", "presided") and any(f.kind == kind for f in found):
                 break  # one date, one chair: the first, the meeting's own
-    spoke = [f for f in found if f.kind == "spoke"][3:]  # the meeting's speakers, not every later speech
+    spoke = [f for f in found if f.kind == "spoke"][5:]  # the meeting's speakers, not every later speech
     found = [f for f in found if f not in spoke]
-    order = {"date": 0, "attendance": 1, "presided": 2, "spoke": 3}
+    name = meeting_name(views, known)
+    if name and all(_plain_key(name.text) not in _plain_key(f.text) for f in found):
+        found.append(name)
+    order = {"name": -1, "date": 0, "attendance": 1, "presided": 2, "spoke": 3}
     return sorted(found, key=lambda f: order[f.kind])[:limit]
 
 
@@ -190,6 +254,9 @@ def _plain_key(text: str) -> str:
 _ADOPTED = re.compile(r"(审议通过|审议并通过|表决通过|通过|作出|出台|印发|审议批准|批准)(?:了)?(《[^《》]{6,160}》)")
 # A title that is itself a decision, wherever it stands (关于…的决定/决议).
 _DECISION_TITLE = re.compile(r"《[^《》]{4,160}(?:决定|决议)》")
+# 会议审议通过了十一届县委工作报告(审议稿)和县委十一届十四次全会决议: a document adopted without 《》.
+_ADOPTED_PLAIN = re.compile(r"(审议通过|审议并通过|表决通过|审议批准)(?:了)?([^《》。;:]{4,80}?(?:报告|决议|决定|方案|规划|纲要|办法|预算)"
+                            r"(?:\((?:草案|审议稿|讨论稿)\))?)(?=[。,;]|$)")
 _ISSUER = re.compile(r"^《(中共[^《》关]{2,16}?委(?:员会)?|[^《》关]{2,16}?(?:人民政府|人大常委会|委员会))关于")
 
 
@@ -205,6 +272,8 @@ def decisions(views: list[View], county: str = "", limit: int = 6) -> list[Decis
     for order, view in enumerate(views):
         spans = [(m.start(2), m.end(2), m.group(1)) for m in _ADOPTED.finditer(view.text)]
         spans += [(m.start(), m.end(), "") for m in _DECISION_TITLE.finditer(view.text)]
+        spans += [(m.start(2), m.end(2), m.group(1)) for m in _ADOPTED_PLAIN.finditer(view.text)
+                  if not any(a <= m.start(2) < b for a, b, _ in spans)]
         for start, end, verb in spans:
             title = view.quote(start, end)
             key = _plain_key(title)
@@ -251,6 +320,13 @@ _BRAND_NAMED = re.compile(rf"(?:擦亮|叫响|打响|唱响)([{_HAN}“”]{{2,2
 _PART_ROLE = re.compile(r"把“([^“”。]{2,30})”作为([^。,;“”]{2,30})")
 # “六创六争”:即争创…/ 六创六争:即…: the text's own expansion of a term.
 _GLOSS = re.compile(r"(?:\d{1,2}[.、])?“?([^“”。,;:\d.>]{2,16})”?:即([^。]{4,160})")
+# 一心一意谋发展、聚精会神抓党建、全力以赴促脱贫: three or more parallel phrases of one shape.
+_PARALLEL = re.compile(rf"(?:(?<![{_HAN}])|(?<=坚持)|(?<=按照)|(?<=围绕)|(?<=做到)|(?<=突出))((?:[{_HAN}]{{4}}[{_HAN}]{{3}}、){{2,}}[{_HAN}]{{4}}[{_HAN}]{{3}})(?![{_HAN}])")
+# 以县委“四个年”工作定位为主线、以“八大重点工程”为抓手: what the work is organised around.
+_ORGANISED_ONE = r"以[^。,;:以]{2,30}?为(?:主线|抓手|统领|引领|牵引|总纲|总抓手)"
+_ORGANISED = re.compile(rf"{_ORGANISED_ONE}(?:[、,]{_ORGANISED_ONE})*")
+# 做好“四篇文章”、推进“四个着力”、深化“五比五晒”: several quoted formulas, each after its verb.
+_QUOTED_LIST = re.compile(rf"[{_HAN}]{{1,4}}“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?(?:、[{_HAN}]{{1,4}}“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?)+")
 _HAS_NUMERAL = re.compile(rf"[{_NUMERAL}\d+]")
 _FIVE_YEAR = re.compile(r"[十]?[一二三四五六七八九十]五")  # “十四五”: the national plan period, not the place's own formula
 
@@ -291,6 +367,20 @@ def frameworks(views: list[View], limit: int = 10) -> list[Framework]:
         for m in _COUNTED.finditer(view.text):
             position += 1
             add(2, position, "提法", view.quote(*m.span()), view.source(*m.span()))
+        for m in _PARALLEL.finditer(view.text):
+            parts = m.group(1).split("、")
+            if len({p[-3] for p in parts}) == len(parts):  # 谋、抓、促: a verb each, not a list of names
+                position += 1
+                add(1, position, "口号", view.quote(*m.span(1)), view.source(*m.span(1)))
+        for m in _QUOTED_LIST.finditer(view.text):
+            quoted = re.findall(r"“([^“”]+)”", m.group(0))
+            if sum(bool(_HAS_NUMERAL.search(q)) and not _FIVE_YEAR.fullmatch(q) for q in quoted) >= 2:
+                position += 1
+                add(1, position, "提法", view.quote(*m.span()), view.source(*m.span()))
+        for m in _ORGANISED.finditer(view.text):
+            if _HAS_NUMERAL.search(m.group(0)) and not _FIVE_YEAR.search(m.group(0)):
+                position += 1
+                add(1, position, "提法", view.quote(*m.span()), view.source(*m.span()))
         for pattern in (_BRAND, _BRAND_NAMED):
             for m in pattern.finditer(view.text):
                 position += 1
@@ -331,7 +421,9 @@ _TITLE_TAIL = (r"示范县|示范区|示范市|示范乡镇|示范镇|示范村|
 _CREATE = re.compile(rf"(?:力争|积极|加快|全力|努力|奋力|确保|成功|争取)?(?:创建|争创|创成|申创|创)(?:成为|成)?"
                      rf"([^{_STOP}]{{2,30}}?(?:{_TITLE_TAIL}))|(?:加快|锚定|推进|推动)([^{_STOP}]{{2,24}}?(?:{_TITLE_TAIL}))创建")
 # 城乡居民人均可支配收入与经济增长同步 / 城乡居民收入增长与经济增长基本同步.
-_IN_STEP = re.compile(rf"([^{_STOP}]{{2,30}}?)与(?:经济增长|经济发展|经济增速)(?:基本)?同步")
+_IN_STEP = re.compile(rf"([^{_STOP}]{{2,30}}?)与(?:经济增长|经济发展|经济增速)(?:基本)?同步|"
+                      # 与全国一道同步够格迈入小康社会: a pace to keep with the country or province.
+                      rf"与(?:全国|全省|全市|全州)(?:一道|同步)+[^{_STOP}]{{2,24}}")
 # 空气、水环境质量持续保持全省、全市前列 / 空气优良天数比例常年保持在省市前列.
 _AHEAD = re.compile(r"([^。,;:“”]{2,30}?)(?:持续|始终|常年)?(?:保持|位居|稳居|走在|进入)(?:在)?[^。,;:]{0,10}?(?:前列|前茅|第一方阵)")
 _BY_YEAR = re.compile(r"到\s*(20\d\d)\s*年")
@@ -387,7 +479,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
 
 
 # 荣获“优秀”等次 / 获评全国“红茶重点产区” / 兴发集团成功入选全国“双百企业” / 被评为…称号.
-_HONOUR = re.compile(rf"(荣获|获评|获得|入选|入列|荣登|跻身|获批|成为首批|被评为|被命名为|被授予|被列为|成功创建|创成|通过(?:国家|省|市)?[^{_STOP}]{{0,6}}验收)"
+_HONOUR = re.compile(rf"(荣获|荣膺|获评|获得|入选|入列|荣登|上榜|跻身|获批|成为首批|成为(?=国家|全国)|列入(?=国家|全国)|被评为|被命名为|被授予|被列为|成功创建|创成|通过(?:国家|省|市)?[^{_STOP}]{{0,6}}验收)"
                      rf"([^。,;:、]{{2,40}})")
 _NOT_TITLE = re.compile(r"^(?:资金|支持|补助|贷款|投资|奖补|授权|批复|立项)")
 
@@ -436,21 +528,32 @@ _OUTCOME = re.compile(r"([^。,;:]{2,60}?)(均实现增长|均有增长|均保�
                       r"持续增长|保持良好增速|同比增长|较快增长|实现增长)")
 
 
+# 圆满完成了…确定的各项目标任务 / 约束性指标全部完成 / 经济运行稳中向好 / 综合实力明显增强 / “十二五”圆满收官.
+_COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[^。,;]{0,40}?(?:目标任务|各项任务|年度任务|目标)|"
+                        r"[^。,;:]{2,30}?(?:全部完成|基本完成|圆满收官|稳中向好|明显增强|显著增强|稳步推进|全面进步)")
+
+
 def outcomes(views: list[View], limit: int = 6) -> list[Outcome]:
     """Results of the review stated without a figure (an article or a summary often gives no numbers);
     clauses naming several indicators (均实现增长) first."""
     found: list[tuple[int, int, Outcome]] = []
     position = 0
+    # A news item or a summary has no review heading: its whole text reports results, except
+    # sentences that plan (要…, 力争…).
+    parts = {"review"} if any(v.part == "review" for v in views) else {"review", "other"}
     for view in views:
-        if view.part != "review":
+        if view.part not in parts:
             continue
-        for m in _OUTCOME.finditer(view.text):
+        matches = [(m, 0 if "均" in m.group(2) or "、" in m.group(1) else 1) for m in _OUTCOME.finditer(view.text)]
+        matches += [(m, 1) for m in _COMPLETED.finditer(view.text)]
+        for m, rank in matches:
+            if view.part == "other" and re.search(r"要|力争|确保|将|努力", view.text[slice(*view.sentence_span(*m.span()))][:12]):
+                continue
             start, end = view.clause_span(*m.span())
             if re.search(r"\d", view.text[start:end]):
                 continue  # a clause with a figure is the figures' business
             position += 1
             text = view.quote(start, end).strip()
-            rank = 0 if "均" in m.group(2) or "、" in m.group(1) else 1
             if all(_plain_key(o.text) != _plain_key(text) for _, _, o in found):
                 found.append((rank, position, Outcome(text=text, source=view.source(start, end))))
     kept = sorted(found, key=lambda t: (t[0], t[1]))[:limit]
@@ -461,7 +564,7 @@ def read_qualitative(chunks: list[StoredChunk], units: list[Unit], meta: dict) -
     """Every qualitative reader over one document: the brief's new sections, by field name."""
     views = views_of(chunks, units)
     return {
-        "meeting": meeting_facts(views),
+        "meeting": meeting_facts(views, known=meta.get("meeting")),
         "decisions": decisions(views, meta.get("county", "")),
         "frameworks": frameworks(views),
         "commitments": commitments(views, meta.get("plan_year")),

@@ -30,10 +30,14 @@ from rag.text import normalize
 # without a figure. A cue inside text a rule already quoted does not count.
 QUALITATIVE_CUE = re.compile(
     r"格局|布局|战略|定位|思路|理念|品牌|名片|口号|示范|先行|创建|争创|创成|同步|前列|前茅|领先|"
-    r"荣获|获评|获得|被评为|被命名|授予|入选|称号|全国|国家级|首批|均实现|稳步|显著|明显|持续向好|走在"
+    r"荣获|获评|获得|被评为|被命名|授予|入选|称号|全国|国家级|首批|均实现|稳步|显著|明显|持续向好|走在|"
+    r"精神|新常态|新局面|新突破|开创|清零|硕果|向好|提质|“"
 )
 KIND_TO_SECTION = {"格局": "frameworks", "承诺": "commitments", "荣誉": "honours", "成效": "outcomes"}
 _YEAR = re.compile(r"到\s*(20\d\d)\s*年")
+# Openers every report of the genre carries; never a point of the brief.
+BOILERPLATE = re.compile(r"(?:在[^。,;]{0,24}(?:领导|监督|支持|帮助)下|坚持以习近平|以习近平|深入贯彻|全面贯彻|认真贯彻|"
+                         r"深入学习贯彻|全面落实[^。,;]{0,40}决策部署|高举[^。,;]{0,20}旗帜)")
 PHRASE_COVERAGE = 0.6  # share of the phrase's character bigrams that must stand in its sentence
 
 
@@ -70,24 +74,27 @@ def map_qualitative(units: list[Unit], found: dict[str, list], structured, setti
     if not chosen:
         return added
     progress("qualitative", f"asking the model about {len(chosen)} sentences the rules left")
-    by_n = {u.n: u for u in chosen}
+    # Numbered 1..k as shown: a small model continues a numbering it sees, not the document's.
+    by_n = dict(enumerate(chosen, start=1))
     messages = [
         {"role": "system", "content": render("brief_qualitative_system")},
-        {"role": "user", "content": render("brief_qualitative_user", units="\n".join(u.render() for u in chosen))},
+        {"role": "user", "content": render("brief_qualitative_user",
+                                           units="\n".join(f"[{n}]{u.text}" for n, u in by_n.items()))},
     ]
     known = list(rule_texts)
     for s, kind, phrase in structured.ask(messages, QualitativeExtraction, name="qualitative").items:
         phrase = phrase.strip()
-        unit = by_n.get(s)
         section = KIND_TO_SECTION[kind]
+        if len(normalize(phrase)) < 4 or BOILERPLATE.match(phrase):
+            continue  # 在县委的坚强领导下 / 深入贯彻…精神: the genre's openers, in every report
+        unit = _sentence_of(phrase, by_n.get(s), chosen)
         if unit is None:
-            dropped.append(DroppedItem(section=section, item=f"[{s}] {phrase}",
-                                       reason=f"cites sentence [{s}], which was not in the prompt"))
+            reason = (f"cites sentence [{s}], which was not in the prompt" if s not in by_n
+                      else "the phrase is not drawn from its quote")
+            dropped.append(DroppedItem(section=section, item=f"[{s}] {phrase}", reason=reason))
             continue
-        if len(normalize(phrase)) < 4 or bigram_coverage(phrase, unit.text) < PHRASE_COVERAGE:
-            dropped.append(DroppedItem(section=section, item=phrase, reason="the phrase is not drawn from its quote",
-                                       chunk_id=unit.chunk.id, quote=unit.text))
-            continue
+        if section in ("outcomes", "commitments") and re.search(r"\d", phrase):
+            continue  # a result or target with a figure is the ledger's and the indicators' business
         if _repeats(phrase, known):
             continue  # the rules (or an earlier row) have it already
         known.append(phrase)
@@ -103,6 +110,15 @@ def map_qualitative(units: list[Unit], found: dict[str, list], structured, setti
         else:
             added[section].append(Outcome(text=phrase, source=source))
     return added
+
+
+def _sentence_of(phrase: str, cited: Unit | None, shown: list[Unit]) -> Unit | None:
+    """The shown sentence the phrase is drawn from: the cited one if it holds the phrase, else the
+    one shown sentence that holds it best (a small model miscounts); None if none does."""
+    if cited is not None and bigram_coverage(phrase, cited.text) >= PHRASE_COVERAGE:
+        return cited
+    best = max(shown, key=lambda u: bigram_coverage(phrase, u.text), default=None)
+    return best if best is not None and bigram_coverage(phrase, best.text) >= PHRASE_COVERAGE else None
 
 
 class _Sections:

@@ -63,8 +63,10 @@ def read_units(chunks: list[StoredChunk]) -> list[Unit]:
     headings, at an opening sentence announcing the plan (总体思路, 预期目标). Chunks of a split
     section overlap; a unit already seen in the previous chunk is skipped.
     """
-    headed = any(PLAN_HEADING.search(c.heading) or REVIEW_HEADING.search(c.heading.split(" > ")[0])
-                 or PLAN_LINE.search(c.text) for c in chunks)
+    from rag.places import normalize as simplified  # 工作安排 also in a traditional-script report
+
+    headed = any(PLAN_HEADING.search(simplified(c.heading)) or REVIEW_HEADING.search(simplified(c.heading.split(" > ")[0]))
+                 or PLAN_LINE.search(simplified(c.text)) for c in chunks)
     units: list[Unit] = []
     part = "other"
     stale_top = None  # a review heading that a glued plan heading ended
@@ -73,13 +75,13 @@ def read_units(chunks: list[StoredChunk]) -> list[Unit]:
     for chunk in chunks:
         path = chunk.heading.split(" > ") if chunk.heading else []
         top = path[0] if path else ""
-        depth = next((i for i, h in enumerate(path) if PLAN_HEADING.search(h)), None)
+        depth = next((i for i, h in enumerate(path) if PLAN_HEADING.search(simplified(h))), None)
         plan_path: list[str] | None = None
         if depth is not None:
             part, plan_path = "plan", path[depth + 1 :]
         elif top and top == stale_top:
             part, plan_path = "plan", path[1:]
-        elif top and REVIEW_HEADING.search(top):
+        elif top and REVIEW_HEADING.search(simplified(top)):
             part = "review"
         elif top:
             part = "other"
@@ -92,11 +94,11 @@ def read_units(chunks: list[StoredChunk]) -> list[Unit]:
                 seen.add(key)
                 if key in previous:
                     continue
-                if not headed and not path and not intro_seen and PLAN_INTRO.search(clause):
+                if not headed and not path and not intro_seen and PLAN_INTRO.search(simplified(clause)):
                     intro_seen = True
                     part, plan_path = "plan", []
                 units.append(Unit(len(units) + 1, chunk, clause, sentence, part, len(units), plan_path))
-                if PLAN_LINE.search(clause):
+                if PLAN_LINE.search(simplified(clause)):
                     # What follows the glued heading is plan, though its chunks still carry the review heading.
                     part, stale_top, plan_path = "plan", top, None
         previous = seen

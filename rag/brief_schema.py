@@ -96,7 +96,7 @@ class Commitment(BaseModel):
 class Decision(BaseModel):
     """A decision adopted or a document approved (审议通过了《…决定》)."""
 
-    title: str = Field(description="The title with its 《》.")
+    title: str = Field(description="The title as written, with its 《》 where it has them.")
     action: str | None = Field(None, description="The verb of adoption, e.g. 审议通过.")
     by: str | None = Field(None, description="The issuer the title names, e.g. 中共芦山县委.")
     own: bool = Field(False, description="Adopted by the body whose document this is (not reported from a higher one).")
@@ -104,9 +104,9 @@ class Decision(BaseModel):
 
 
 class MeetingFact(BaseModel):
-    """A fact of the meeting the document reports: date, attendance, who presided, who spoke."""
+    """A fact of the meeting the document reports: its name, date, attendance, who presided, who spoke."""
 
-    kind: Literal["date", "attendance", "presided", "spoke"]
+    kind: Literal["name", "date", "attendance", "presided", "spoke"]
     text: str
     source: Source
 

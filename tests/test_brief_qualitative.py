@@ -66,7 +66,9 @@ def has(items, *words, attr="text"):
 def test_meeting_facts_of_the_communique(seed):
     facts = meeting_facts(seed(PLENUM)[2])
     kinds = [f.kind for f in facts]
-    assert kinds == sorted(kinds, key=["date", "attendance", "presided", "spoke"].index)
+    assert kinds == sorted(kinds, key=["name", "date", "attendance", "presided", "spoke"].index)
+    # The communiqué's own meeting, not the next one it prepares (筹备召开县委十五届六次全会).
+    assert [f.text for f in facts if f.kind == "name"] == ["中国共产党芦山县第十五届委员会第六次全体会议,于2024年1月5日在芦山举行"]
     assert [f.text for f in facts if f.kind == "date"] == ["于2024年1月5日在芦山举行"]
     assert has(facts, "出席全会的有", "县委委员32人", "候补县委委员3人")
     assert has(facts, "县纪委常委", "列席会议")
