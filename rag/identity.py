@@ -48,7 +48,7 @@ _CHROME = re.compile(r"[>＞»›→]|^(?:首页|当前位置|您的位置|位�
 # A report's own name, for a title glued to the chrome before it and the text after it (a page
 # whose line breaks were lost): the shortest run up to the name, after any bracketed chrome.
 _GLUED_TITLE = re.compile(
-    r"(?:^|(?<=[\]】|]))([^\[\]【】|。！？:：]{2,50}?(?:政府工作报告|统计公报|全体(?:扩大)?会议公报|全会公报))"
+    r"(?:^|(?<=[\]】|]))([^\[\]【】|。！？:：]{2,50}?(?:政府工作报告|统计公报|全体(?:[(（]?扩大[)）]?)?会议公报|全会公报))"
 )
 
 # What follows a place name when the text speaks of that place's own organs or documents.
@@ -105,10 +105,10 @@ def _article_years() -> tuple[re.Pattern, re.Pattern]:
     return review, plan
 
 
-_PLENUM_TITLE = re.compile(rf"全体(?:扩大)?会议公报|全会公报|委员会第[{_NUM}]+次全体(?:扩大)?会议|委[{_NUM}]+届[{_NUM}]+次全(?:体)?会")
+_PLENUM_TITLE = re.compile(rf"全体(?:[(（]?扩大[)）]?)?会议公报|全会公报|委员会第[{_NUM}]+次全体(?:[(（]?扩大[)）]?)?会议|委[{_NUM}]+届[{_NUM}]+次全(?:体)?会")
 _PLENUM_BODY = re.compile(r"全会(?:认为|指出|强调|要求|号召|审议|听取|决定|充分肯定|提出|一致认为)")
 _MEETING = re.compile(
-    rf"(?:中国共产党|中共)?[\u4e00-\u9fff]{{0,16}}?第[{_NUM}]+届(?:人民代表大会|委员会)第[{_NUM}]+次(?:全体(?:扩大)?)?会议"
+    rf"(?:中国共产党|中共)?[\u4e00-\u9fff]{{0,16}}?第[{_NUM}]+届(?:人民代表大会|委员会)第[{_NUM}]+次(?:全体(?:[(（]?扩大[)）]?)?)?会议"
 )
 # Who chaired the meeting: "会议由县人大主任龙义立主持", "县委书记娄海主持会议并讲话", "区委常委会主持会议".
 # The chair is an office and a name or an organ (大会主席团常务主席… may name the session), never
@@ -120,7 +120,7 @@ _CHAIR = re.compile(
     rf"|(?:^|(?<=[，,。；;：:！？\s])|(?<=开幕)){_CHAIR_WHO}(?:同志)?主持了?(?:召开|会议|大会|全会|开幕大会|开幕会)",
     re.M,
 )
-_MEETING_SHORT = re.compile(rf"[县市区州旗](?:委)?[{_NUM}]+届(?:人大)?[{_NUM}]+次(?:全会|全体(?:扩大)?会议|会议)")
+_MEETING_SHORT = re.compile(rf"[县市区州旗](?:委)?[{_NUM}]+届(?:人大)?[{_NUM}]+次(?:全会|全体(?:[(（]?扩大[)）]?)?会议|会议)")
 
 
 @dataclass(frozen=True)
@@ -502,6 +502,9 @@ def _meeting(title: str, head: str) -> Field[str]:
     for source, label in ((title, TITLE), (head, TEXT)):
         for m in _MEETING.finditer(source):
             found = m.group(0)
+            # "澧县召开中国共产党澧县第十二届…": the verb of meeting and what stands before it are not the name.
+            if (cut := re.search(r"(?:隆重召开|召开|举行|开幕)(?=中国共产党|中共)", found)) is not None:
+                found = found[cut.end() :]
             # In the text, only the meeting the report was given at or the article is about,
             # not an earlier one it refers to ("县第十四届人民代表大会第一次会议以来").
             if label == TEXT and not re.match(r"\s*(?:上|开幕|隆重开幕|举行|召开|于|在|,|，)", source[m.end() :]):

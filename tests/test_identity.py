@@ -306,3 +306,14 @@ def test_the_chair_of_the_meeting(text, chair):
 def test_no_chair_when_the_text_names_none():
     ident = identify(seed_text("000"))
     assert (ident.chair.value, ident.chair.source) == (None, "unknown")
+
+
+def test_an_enlarged_plenum_written_with_brackets_is_a_plenum_and_its_name_drops_the_verb():
+    # The shape of a county news item on an enlarged plenum (全体(扩大)会议), invented here.
+    text = ("某某县召开中国共产党某某县第十二届委员会第四次全体(扩大)会议\n"
+            "7月9日上午,某某县召开中国共产党某某县第十二届委员会第四次全体(扩大)会议,对贯彻落实省委全会精神作出安排部署。"
+            "全会审议通过了《中共某某县委关于推动高质量发展的决议》。全会强调,要坚定信心。全会号召,全县上下团结奋斗。")
+    for bracket in ("(扩大)", "（扩大）", "扩大", ""):
+        ident = identify(text.replace("(扩大)", bracket))
+        assert ident.doc_type.value == "全会公报", bracket
+        assert ident.meeting.value == f"中国共产党某某县第十二届委员会第四次全体{bracket}会议"
