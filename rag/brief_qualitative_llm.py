@@ -6,9 +6,10 @@ wording no grammar foresaw. This step sends the model only the sentences that ca
 qualitative cue the rules left unexplained, numbered, within ``brief.qualitative_chars``; it
 answers ``[sentence, kind, phrase]`` rows under a JSON schema (``QualitativeExtraction``).
 
-Code keeps a row only if its sentence was in the prompt, its phrase is drawn from that sentence
-(character-bigram coverage, as for tasks), and it repeats no item already found; the quote is
-the sentence itself, copied by code, and the brief's grounding check then treats these items as
+Code keeps a row only if its phrase is drawn from a shown sentence (character-bigram coverage, as
+for tasks; the cited one, or the shown one that holds it when a small model miscounts), it is
+not one of the genre's openers (在…领导下, 深入贯彻…), an outcome or commitment carries no figure,
+and it repeats no item already found; the quote is the sentence itself, copied by code, and the brief's grounding check then treats these items as
 it treats the rules' (every number in an item must be in its quote). Rows that fail go to
 ``dropped`` with the reason. Decisions and meeting facts are left to the rules: a 《…》 title
 and a 主持/出席 clause are regular, and the model adds errors there, not recall.
