@@ -10,8 +10,11 @@ and the year. Everything else is code:
 - the figure's value and unit are the ones the figure regex read, so the value stands verbatim
   in the quote; growth, its sign and the qualifier are read from the words between the
   indicator and the figure, as the rules read them;
-- the indicator must stand in the clause (not over the figure's own digits); its canonical name
-  comes from the alias table, and a name the table does not know is kept as written;
+- the indicator must stand in the clause before the figure, with no other figure between them
+  (a small model names the neighbouring clause's indicator: 新培育规上工业企业3家、“专精特新”企业1家
+  is not 规上工业企业 1家), and must not itself be a figure; its canonical name comes from the
+  alias table, and a name the table does not know is kept as written;
+- a glossary (名词解释) defines terms: its figures are never sent;
 - the kind and the year are the rules' wherever the text tells (预期目标, 预计, 力争, a year
   the sentence names, the section's review or plan); the model's are used only where the rules
   have none, and a model year is kept only if the sentence names it or it is the document's
@@ -140,6 +143,9 @@ def chunk_offsets(text: str, chunks) -> dict[str, int]:
     return offsets
 
 
+_GLOSSARY = re.compile(r"名词解释|名词注释|注释|附注")
+
+
 def candidates(doc, chunks, rule_facts: list[Fact]) -> list[Candidate]:
     """Every figure of the document that no rule row holds, once where chunks overlap, by clause."""
     offsets = chunk_offsets(doc.text, chunks)
@@ -156,6 +162,8 @@ def candidates(doc, chunks, rule_facts: list[Fact]) -> list[Candidate]:
         base = offsets.get(chunk.id, -1)
         raw, shadow = chunk.text, _shadow(chunk.text)
         outline = outlines.get(chunk.id, "")
+        if _GLOSSARY.search(chunk.heading or "") or _GLOSSARY.search(outline):
+            continue  # 名词解释: definitions of terms, not the county's figures
         section_of[chunk.id] = outline
         paragraph = None
         for sent in _SENTENCE.finditer(shadow):
@@ -250,6 +258,17 @@ def _indicator_at(c: Candidate, text: str) -> int | None:
     return max(before) if before else min(spots)
 
 
+def _unbound(c: Candidate, text: str, at: int) -> str | None:
+    """Why the named indicator is not this figure's, or None when it is bound to it."""
+    if _FIGURE.search(_shadow(text)):
+        return "the indicator is itself a figure"
+    if at + len(text) > c.start:
+        return "the indicator stands after the figure"
+    if _FIGURE.search(_shadow(c.chunk.text)[at + len(text) : c.start]):
+        return "another figure stands between the indicator and this one"
+    return None
+
+
 def _year_ok(year: int, kind: str, c: Candidate, meta: dict) -> bool:
     """A model's year is one the sentence names, or the document's own year on its kind's side."""
     if year in subject_years(c.chunk.text[c.sent_start : c.end]):
@@ -270,6 +289,10 @@ def type_figure(c: Candidate, indicator_text: str, llm_kind: str, llm_year: int 
     at = _indicator_at(c, text)
     if at is None:
         stats.dropped.append(f"{text} = {c.value}{c.unit}: indicator not in the clause {c.clause.strip()!r}")
+        return None
+    refused = _unbound(c, text, at)
+    if refused:
+        stats.dropped.append(f"{text} = {c.value}{c.unit}: {refused}")
         return None
     chunk_text, shadow = c.chunk.text, _shadow(c.chunk.text)
     prefix = shadow[c.sent_start : c.start]
