@@ -10,7 +10,7 @@ and the year. Everything else is code:
 - the figure's value and unit are the ones the figure regex read, so the value stands verbatim
   in the quote; growth, its sign and the qualifier are read from the words between the
   indicator and the figure, as the rules read them;
-- the indicator must stand in the clause before the figure, with no other figure between them
+- the indicator must stand in the figure's comma clause, before it, with no other figure between
   (a small model names the neighbouring clause's indicator: 新培育规上工业企业3家、“专精特新”企业1家
   is not 规上工业企业 1家), and must not itself be a figure; its canonical name comes from the
   alias table, and a name the table does not know is kept as written;
@@ -264,8 +264,11 @@ def _unbound(c: Candidate, text: str, at: int) -> str | None:
         return "the indicator is itself a figure"
     if at + len(text) > c.start:
         return "the indicator stands after the figure"
-    if _FIGURE.search(_shadow(c.chunk.text)[at + len(text) : c.start]):
+    between = _shadow(c.chunk.text)[at + len(text) : c.start]
+    if _FIGURE.search(between):
         return "another figure stands between the indicator and this one"
+    if re.search(r"[,，;；:：]", between):
+        return "the indicator stands in another clause"  # 挂牌成立…局,…,打造…品牌16个
     return None
 
 
