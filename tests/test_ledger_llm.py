@@ -148,29 +148,28 @@ def test_thresholds_are_not_sent_and_function_words_are_not_names(engine, tmp_pa
     assert [(f.indicator, f.value) for f in engine.store.ledger.query(origin=LLM)] == [("新入库亿元以上项目", "22")]
 
 
+def _typed(engine, tmp_path, fake_llm, review: str, *rows) -> str:
+    """Index a one-section report with the LLM pass on and these model rows; the prompt it sent."""
+    folder = tmp_path / "typed"
+    folder.mkdir()
+    (folder / "r.txt").write_text("兴山县2024年政府工作报告\n一、2023年工作回顾\n" + review, "utf-8")
+    engine.settings.ledger.llm_typing = True
+    fake_llm.queue(reply(*rows))
+    _index(engine, folder, fake_llm)
+    return fake_llm.calls[0][-1]["content"]
+
+
 def test_a_name_bound_to_a_neighbouring_figure_is_refused(engine, tmp_path, fake_llm):
     """The model names the clause's other indicator (seen on seed 004): 1家 is not 规上工业企业."""
-    folder = tmp_path / "bound"
-    folder.mkdir()
-    (folder / "r.txt").write_text("兴山县2024年政府工作报告\n一、2023年工作回顾\n"
-                                  "新培育规上工业企业3家、专精特新企业1家,兰通产业园8万平方米标准化厂房主体完工。\n", "utf-8")
-    engine.settings.ledger.llm_typing = True
     # The rules hold 规上工业企业3家; the model sees (1) 1家 and (2) 8万平方米.
-    fake_llm.queue(reply([1, "规上工业企业", "actual", 2023], [2, "8万平方米", "actual", 2023]))
-    _index(engine, folder, fake_llm)
-    prompt = fake_llm.calls[0][-1]["content"]
+    prompt = _typed(engine, tmp_path, fake_llm, "新培育规上工业企业3家、专精特新企业1家,兰通产业园8万平方米标准化厂房主体完工。\n",
+                    [1, "规上工业企业", "actual", 2023], [2, "8万平方米", "actual", 2023])
     assert "(1) 1家" in prompt and "(2) 8万平方米" in prompt
     assert engine.store.ledger.query(origin=LLM) == []  # another figure between; the name a figure
     assert [f.value for f in engine.store.ledger.query(origin=RULE)] == ["3"]  # 规上工业企业3家, by the rules
 
 
 def test_a_glossary_is_never_sent(engine, tmp_path, fake_llm):
-    folder = tmp_path / "glossary"
-    folder.mkdir()
-    (folder / "r.txt").write_text("兴山县2024年政府工作报告\n一、2023年工作回顾\n建成精品果园1000亩。\n"
-                                  "名词解释\n1.五桥四环:指每相邻的2座桥之间的环线。\n", "utf-8")
-    engine.settings.ledger.llm_typing = True
-    fake_llm.queue(reply([1, "精品果园", "actual", 2023]))
-    _index(engine, folder, fake_llm)
-    prompt = fake_llm.calls[0][-1]["content"]
+    prompt = _typed(engine, tmp_path, fake_llm, "建成精品果园1000亩。\n名词解释\n1.五桥四环:指每相邻的2座桥之间的环线。\n",
+                    [1, "精品果园", "actual", 2023])
     assert "1000亩" in prompt and "2座" not in prompt
