@@ -150,8 +150,9 @@ class BriefSettings(BaseModel):
     project_chars: int = Field(450, description="Budget of sentences read for named projects.")
     task_chars: int = Field(600, description="Budget of sentences read for tasks when a document has no plan headings.")
     llm_qualitative: bool = Field(
-        True, description="Ask the model about sentences with qualitative cues (格局, 创建, 荣获, 均实现…) that the "
-        "rules of rag.brief_qualitative left unexplained; false keeps the rules' items only."
+        False, description="Ask the model about sentences with qualitative cues (格局, 创建, 荣获, 均实现…) that the "
+        "rules of rag.brief_qualitative left unexplained. Off: with the local 1.5B model 5 of 46 items it added were "
+        "right (bench/brief_qualitative_llm_verdicts.json); worth trying with a stronger endpoint."
     )
     qualitative_chars: int = Field(500, description="Budget of sentences sent to the model for qualitative items.")
     max_indicators: int = Field(16, description="Most indicators of the year under review kept in a brief.")

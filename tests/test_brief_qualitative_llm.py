@@ -99,10 +99,9 @@ def test_no_call_when_every_cue_is_explained_by_the_rules(tmp_path):
     assert fake.calls == [] and not any(added.values())
 
 
-def test_the_step_can_be_switched_off(tmp_path):
+def test_the_step_is_off_by_default(tmp_path):
     settings = Settings()
-    assert settings.brief.llm_qualitative is True
-    settings.brief.llm_qualitative = False
+    assert settings.brief.llm_qualitative is False
     from rag.brief import generate_brief
 
     chunks, _, _ = _setup(tmp_path)
