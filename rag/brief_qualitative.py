@@ -177,7 +177,7 @@ def meeting_name(views: list[View], known: str | None = None) -> MeetingFact | N
         plain = _plain(view.text)
         hits = []
         if known and (at := plain.find(_plain(known))) >= 0 and len(plain) == len(view.text):
-            hits.append((at, at + len(known)))
+            hits.append((at, at + len(_plain(known))))
         hits += [m.span() for m in _MEETING_NAME.finditer(view.text)]
         for start, end in hits:
             c0, c1 = view.clause_span(start, end)

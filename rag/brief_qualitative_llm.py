@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from rag.brief_check import bigram_coverage
 from rag.brief_qualitative import honour_level, iter_items
@@ -38,6 +39,8 @@ QUALITATIVE_CUE = re.compile(
     r"荣获|获评|获得|被评为|被命名|授予|入选|称号|全国|国家级|首批|均实现|稳步|显著|明显|持续向好|走在|"
     r"精神|新常态|新局面|新突破|开创|清零|硕果|向好|提质|“"
 )
+# The sections the rules fill, as ``iter_items`` reads them off a brief.
+SECTIONS = ("meeting", "decisions", "frameworks", "commitments", "honours", "outcomes")
 KIND_TO_SECTION = {"格局": "frameworks", "承诺": "commitments", "荣誉": "honours", "成效": "outcomes"}
 _YEAR = re.compile(r"到\s*(20\d\d)\s*年")
 # Guidance every document of the genre repeats (the leadership, higher bodies' instructions, the
@@ -73,7 +76,7 @@ def map_qualitative(units: list[Unit], found: dict[str, list], structured, setti
     Returns only the additions; the caller appends them after the rules' items.
     """
     cfg = settings.brief
-    rule_texts = [text for _, _, text in iter_items(_Sections(found))]
+    rule_texts = [text for _, _, text in iter_items(SimpleNamespace(**{k: found.get(k, []) for k in SECTIONS}))]
     chosen = sorted(select(units, lambda u: float(_uncovered_cues(u, rule_texts)), cfg.qualitative_chars),
                     key=lambda u: u.position)
     added: dict[str, list] = {section: [] for section in KIND_TO_SECTION.values()}
@@ -125,11 +128,3 @@ def _sentence_of(phrase: str, cited: Unit | None, shown: list[Unit]) -> Unit | N
         return cited
     best = max(shown, key=lambda u: bigram_coverage(phrase, u.text), default=None)
     return best if best is not None and bigram_coverage(phrase, best.text) >= PHRASE_COVERAGE else None
-
-
-class _Sections:
-    """The rules' sections seen as a brief, for ``iter_items``."""
-
-    def __init__(self, found: dict[str, list]):
-        for section in ("meeting", "decisions", "frameworks", "commitments", "honours", "outcomes"):
-            setattr(self, section, found.get(section, []))
