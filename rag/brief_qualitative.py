@@ -72,6 +72,11 @@ class View:
         rights = [i for i in (self.text.find(p, end) for p in "。!?") if i >= 0]
         return left, (min(rights) + 1 if rights else len(self.text))
 
+    def line_starts(self) -> list[int]:
+        """View offsets that begin a line of the chunk's own text (the view drops line breaks)."""
+        return [0] + [k for k in range(1, len(self.text))
+                      if "\n" in self.raw[self.origin[k - 1] + 1 : self.origin[k]]]
+
     def clause_span(self, start: int, end: int) -> tuple[int, int]:
         """The clause around [start, end): bounded by 。!?;, and by a colon."""
         left = max(self.text.rfind(p, 0, start) for p in "。!?;,:") + 1
@@ -97,10 +102,34 @@ def make_view(chunk: StoredChunk, part: str = "other") -> View:
 
 
 def views_of(chunks: list[StoredChunk], units: list[Unit]) -> list[View]:
-    """A view per chunk, tagged with the part of the document its units sit in (the last one)."""
+    """A view per chunk, tagged with the part of the document its units sit in (the last one).
+
+    Where the units place a chunk in no part, its heading decides, or else a heading that stands
+    as a line of the text (2018年工作回顾 under a dateline the chunker took for the heading),
+    which then holds for the chunks after it.
+    """
     parts = {u.chunk.id: u.part for u in units}
-    return [make_view(c, parts.get(c.id, "other") if parts.get(c.id, "other") != "other" else _part_from_heading(c))
-            for c in chunks]
+    views, carried = [], "other"
+    for chunk in chunks:
+        part = parts.get(chunk.id, "other")
+        if part == "other":
+            part = _part_from_heading(chunk)
+        if part == "other":
+            part = carried = _part_from_lines(chunk, carried)
+        views.append(make_view(chunk, part))
+    return views
+
+
+def _part_from_lines(chunk: StoredChunk, carried: str) -> str:
+    """The part named by the last short heading-like line of the chunk's text, else ``carried``."""
+    for line in _plain(chunk.text).splitlines():
+        line = line.strip()
+        if 0 < len(line) <= 24 and not re.search(r"[。,;]", line):
+            if PLAN_HEADING.search(line):
+                carried = "plan"
+            elif REVIEW_HEADING.search(line):
+                carried = "review"
+    return carried
 
 
 def _part_from_heading(chunk: StoredChunk) -> str:
@@ -126,7 +155,7 @@ _STOP = "。!?;,:、《》()"  # a clause's own punctuation, which no title cros
 
 # 于2024年1月5日在芦山举行 / 2024年1月12日在…会议上 / 会议于…召开: a date next to the verb of meeting.
 # The year may be left to the dateline (12月26日,县委书记…主持召开…); the meeting's name follows the verb.
-_MEETING_DATE = re.compile(r"(?:于)?((?:20\d\d年)?\d{1,2}月\d{1,2}(?:日|号)(?:至\d{1,2}日)?(?:上午|下午|晚)?)"
+_MEETING_DATE = re.compile(r"(?:于)?((?:20\d\d年)?(?:\d{1,2}|元)月\d{1,2}(?:日|号)(?:至\d{1,2}日)?(?:上午|下午|晚)?)"
                            r"(?:[^。;]{0,24}?)(?:举行|召开|开幕|闭幕)(?:[^。,;]{0,40}?(?:全体\(扩大\)会议|会议|全会|大会))?")
 # 出席全会的有,县委委员32人,候补县委委员3人 / 应到…人,实到…人: the roll, up to the sentence's end.
 _ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|是)[,:]?[^。]{2,80}|应到[^。,;]{0,12}\d+[名人][^。]{0,40}|"
@@ -134,23 +163,31 @@ _ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|
                          # 来自全县各地各行各业的160多名代表与会.
                          r"[^。,;:]{0,30}?\d+(?:多|余)?名[^。,;]{0,10}?(?:代表|委员|同志)(?:与会|参会|出席|会聚一堂|参加会议)|"
                          # …等出席会议 / …参加了会议: the roll before the verb, commas included (a list of names).
-                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会)(?!的)|"
+                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会|小组讨论|分组讨论)(?!的)|"
+                         # 政府旗长希尼、…郝伟出席: a roll whose verb ends the sentence.
+                         r"[^。:;]{2,160}?出席(?=[。;])|"
                          # 全体县委委员、县委候补委员;…;…主要负责人参加了会议: a roll in parts.
-                         r"(?:全体|全县)[^。:]{2,240}?(?:出席|参加)(?:了)?(?:全会|会议|大会)")
+                         r"(?:全体|全县)[^。:]{2,240}?(?:出席|参加)(?:了)?(?:全会|会议|大会)|"
+                         # 各代表团举行分组讨论 / 代表分组审议了《政府工作报告》 / 分成6个组对报告展开讨论.
+                         r"[^。,;:]{0,30}?(?:分组讨论|分组审议(?:了)?[^。,;]{0,30}|分成\d+个(?:小)?组[^。,;]{0,20})")
 # 县纪委常委…列席会议: who sat in, the clause before the verb.
 _OBSERVERS = re.compile(r"[^。,;:]{2,60}?列席(?:了)?(?:全会|会议|大会)")
 # 全会由县委常委会主持 / 县委书记杨俊主持会议.
-_PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|闭幕会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)")
+_PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|闭幕会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)"
+                       r"(?:并(?:作|发表)?(?:重要|总结)?讲话)?")
 # 县委书记杨俊作了讲话 / 杨俊就《决定(讨论稿)》向全会作了说明 / 听取和讨论了杨俊代表县委常委会作的工作报告.
-_SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议)?了[^。,;]{2,40}?作的[^。,;]{0,10}?报告|"
+_SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议|并讨论)?了?[^。,;]{2,40}?报告|"
+                    # 代表旗委常委会向全会报告工作.
+                    r"[^。,;:]{2,40}?向(?:全会|会议|大会)报告(?:了)?工作|"
                     r"[^。,;:]{2,40}?(?:作了|作|发表了|发表)(?:重要|总结|起草)?(?:讲话|说明|工作报告)|"
                     r"[^。,;:]{2,40}?向(?:全会|会议|大会)作了?[^。;]{0,60}?报告》?|[^。,;:]{2,30}?在总结讲话|"
                     # 县委常委、县委办主任乔毅同志宣读…决议(草案): who read a document out.
                     r"[^。,;:]{2,40}?宣读(?:了)?[^。,;]{2,40}|"
                     # 李德新代表县委作了题为《…》的工作报告 / 代县长王玉峰代表县政府向大会作《政府工作报告》 /
                     # 秦昌政在大会上作政府工作报告.
-                    r"[^。,;:]{2,40}?作(?:了)?题为[^。;]{2,60}?的(?:工作报告|报告|讲话)|"
-                    r"[^。,;:]{2,30}?代表[^。,;]{2,12}?(?:向大会|向全会|在大会上)?作(?:了)?《?[^。,;《》]{0,20}?报告》?|"
+                    r"[^。,;:]{2,40}?(?:所)?作(?:了|的)?题为[^。;]{2,60}?的(?:工作报告|报告|讲话)|"
+                    # 代表 an organ (县政府, 县委常委会), not 代表 the delegates (人大代表热议政府工作报告).
+                    r"[^。,;:]{2,30}?代表[^。,;]{0,10}?(?:政府|委员会|常委会|[县市区旗州]委)(?:向大会|向全会|在大会上)?作(?:了)?《?[^。,;《》]{0,20}?报告》?|"
                     r"[^。,;:]{2,30}?在(?:大会|会议|全会)上作(?:了)?《?[^。,;《》]{0,20}?报告》?")
 _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
 
@@ -182,9 +219,13 @@ def meeting_name(views: list[View], known: str | None = None) -> MeetingFact | N
         for start, end in hits:
             c0, c1 = view.clause_span(start, end)
             s0, s1 = view.sentence_span(start, end)
-            # One line only: not the title line above it or below it (the view drops line breaks).
+            # The lines the name stands on, not the title line above or below it (the view drops
+            # line breaks). A dateline may wrap inside the name (在宜黄县第十八届人民代表大会 /
+            # 第三次会议上), so the name is kept from the line its core (第…届, 第…次) starts on.
             breaks = [k for k in range(s0 + 1, s1) if "\n" in view.raw[view.origin[k - 1] + 1 : view.origin[k]]]
-            s0 = max([k for k in breaks if k < end], default=s0)  # the line the name ends on
+            core = re.search(rf"第?[{_N}]+(?:届|次)", view.text[start:end])
+            core_start = start + core.start() if core else start
+            s0 = max([k for k in breaks if k <= core_start], default=s0)
             s1 = min([k for k in breaks if k >= end], default=s1)
             c0 = max(c0, s0)
             if s1 - s0 <= 80:  # 中国共产党…全体会议,于2024年1月5日在芦山举行: the whole short sentence
@@ -205,7 +246,31 @@ def meeting_name(views: list[View], known: str | None = None) -> MeetingFact | N
     return MeetingFact(kind="name", text=view.quote(c0, c1).strip(), source=view.source(c0, c1))
 
 
-def meeting_facts(views: list[View], limit: int = 12, known: str | None = None) -> list[MeetingFact]:
+# 并请县政协委员和列席会议的同志提出意见 / 现在,我代表县人民政府向大会报告工作: a report's
+# courtesies to its audience, not a roll or a speaker.
+_BOILERPLATE_ROLL = re.compile(r"^(?:并?请|现在|我代表)")
+
+
+def speaker_line(views: list[View], speaker: str | None) -> MeetingFact | None:
+    """The line under a report's title that names who delivers it (县人民政府县长 陈小青), as a
+    speaker fact: the identity read the name; this cites the line it stands on."""
+    if not speaker:
+        return None
+    name = _plain_key(speaker)
+    for view in views[:2]:
+        at = view.text.find(name)
+        if at < 0 or at > 600:
+            continue
+        starts = view.line_starts()
+        s0 = max(k for k in starts if k <= at)
+        s1 = min([k for k in starts if k > at], default=len(view.text))
+        if s1 - s0 <= 30:  # a line of its own, not a sentence that mentions the name
+            return MeetingFact(kind="spoke", text=view.quote(s0, s1), source=view.source(s0, s1))
+    return None
+
+
+def meeting_facts(views: list[View], limit: int = 12, known: str | None = None,
+                  speaker: str | None = None) -> list[MeetingFact]:
     """Date, attendance, who presided and who spoke, as the document states them.
 
     Read only from chunks that speak of a meeting, and only its first statement of each kind
@@ -227,7 +292,7 @@ def meeting_facts(views: list[View], limit: int = 12, known: str | None = None) 
                     start, end = view.clause_span(start, end)[0], end
                 text = view.quote(start, end).strip()
                 key = _plain_key(text)
-                if key in seen or len(key) < 4:
+                if key in seen or len(key) < 4 or _BOILERPLATE_ROLL.search(key):
                     continue
                 seen.add(key)
                 found.append(MeetingFact(kind=kind, text=text, source=view.source(start, end)))
@@ -235,6 +300,8 @@ def meeting_facts(views: list[View], limit: int = 12, known: str | None = None) 
                 break  # one date, one chair: the first, the meeting's own
     spoke = [f for f in found if f.kind == "spoke"][5:]  # the meeting's speakers, not every later speech
     found = [f for f in found if f not in spoke]
+    if (line := speaker_line(views, speaker)) and all(_plain_key(speaker) not in _plain_key(f.text) for f in found):
+        found.append(line)
     name = meeting_name(views, known)
     if name and all(_plain_key(name.text) not in _plain_key(f.text) for f in found):
         found.append(name)
@@ -251,7 +318,7 @@ def _plain_key(text: str) -> str:
 
 
 # 审议通过了《…》 / 通过了《…决议》 / 作出《…决定》 / 印发《…方案》: a title after a verb of adoption.
-_ADOPTED = re.compile(r"(审议通过|审议并通过|表决通过|通过|作出|出台|印发|审议批准|批准)(?:了)?(《[^《》]{6,160}》)")
+_ADOPTED = re.compile(r"(审议通过|审议并通过|表决通过|通过|作出|出台|印发|审议批准|批准|审议)(?:了)?(《[^《》]{6,160}》)")
 # A title that is itself a decision, wherever it stands (关于…的决定/决议).
 _DECISION_TITLE = re.compile(r"《[^《》]{4,160}(?:决定|决议)》")
 # 会议审议通过了十一届县委工作报告(审议稿)和县委十一届十四次全会决议: a document adopted without 《》.
@@ -285,6 +352,8 @@ def decisions(views: list[View], county: str = "", limit: int = 6) -> list[Decis
             own = bool(stem and issuer and stem in issuer.group(1)) or (
                 issuer is None and bool(re.match(r"(?:全会|会议|大会|本次会议)", subject)))
             qstart = start - len(verb) - (1 if verb and view.text[start - 1] == "了" else 0) if verb else start
+            if verb and qstart - (c0 := view.clause_span(qstart, qstart + 1)[0]) <= 8:
+                qstart = c0  # 会议表决通过了《…》: who adopted it, when the clause names them
             found[key] = (own, order, Decision(title=title, action=verb or None, by=issuer.group(1) if issuer else None,
                                               own=own, source=view.source(qstart, end)))
     ranked = sorted(found.values(), key=lambda t: (not t[0], not t[2].action, t[1]))
@@ -302,7 +371,8 @@ def _place_stem(county: str) -> str:
 
 # “一区一地引领、两轴三圈联动…”区域发展新格局 / “2+1”现代制造业体系 / “六创六争”奋斗目标:
 # a quoted formula and, right after it, what kind of thing it is.
-_KIND_WORDS = r"发展新格局|新格局|发展格局|格局|布局|体系|奋斗目标|发展战略|战略定位|战略部署|战略|策略|发展思路|思路|理念|口号|图景|蓝图"
+_KIND_WORDS = (r"发展新格局|新格局|发展格局|格局|布局|体系|奋斗目标|发展战略|战略定位|战略部署|战略|策略|发展思路|思路|"
+               r"理念|口号|图景|蓝图|目标定位|发展定位|定位|发展路径|精神")
 # The gap between the closing quote and the kind word qualifies it (区域, 县域, 现代制造业); it is
 # never a verb phrase (“…”作为优化县域发展格局 is a part's role, not a framework).
 _QUOTED_FRAME = re.compile(rf"“([^“”。]{{2,60}})”((?:(?!作为|把|是)[^“”。,;:、]){{0,10}}?)({_KIND_WORDS})")
@@ -314,7 +384,8 @@ _NUMBERED = re.compile(rf"((?:[{_NUMERAL}][{_HAN}]{{1,6}}、){{1,4}}[{_NUMERAL}]
 # 飞仙、大川两大“农文旅增长极” / 茶马古道、蜀根汉魂…四大主题民宿集群: named members, their count, their kind.
 _COUNTED = re.compile(rf"([{_HAN}()]{{2,12}}(?:、[{_HAN}()]{{2,12}})+)([两三四五六七八九十](?:大|个))(“?[{_HAN}]{{2,12}}”?)")
 # 擦亮中国金丝楠根雕艺术之都的城市名片 / 建设金丝楠根雕艺术之都: a brand the place claims.
-_BRAND = re.compile(rf"(?:擦亮|叫响|打响|唱响|塑造|打造|建设|建成|争创)([{_HAN}“”]{{2,20}}?(?:之都|之城|之乡|名城))(?:的)?(城市名片|城市品牌|名片|品牌)?")
+# (A brand never runs across two quoted titles: 建设示范县”“全国文明城市提名城市 is no 名城.)
+_BRAND = re.compile(rf"(?:擦亮|叫响|打响|唱响|塑造|打造|建设|建成|争创)((?:(?!”“)[{_HAN}“”]){{2,20}}?(?:之都|之城|之乡|名城)(?!市))(?:的)?(城市名片|城市品牌|名片|品牌)?")
 _BRAND_NAMED = re.compile(rf"(?:擦亮|叫响|打响|唱响)([{_HAN}“”]{{2,20}}?)的?(城市名片|城市品牌|金字招牌|名片)")
 # 把“一县一城示范统揽”作为方向指引: the role a part of a formula plays.
 _PART_ROLE = re.compile(r"把“([^“”。]{2,30})”作为([^。,;“”]{2,30})")
@@ -323,18 +394,42 @@ _GLOSS = re.compile(r"(?:\d{1,2}[.、])?“?([^“”。,;:\d.>]{2,16})”?:即(
 # 一心一意谋发展、聚精会神抓党建、全力以赴促脱贫: three or more parallel phrases of one shape.
 _PARALLEL = re.compile(rf"(?:(?<![{_HAN}])|(?<=坚持)|(?<=按照)|(?<=围绕)|(?<=做到)|(?<=突出))((?:[{_HAN}]{{4}}[{_HAN}]{{3}}、){{2,}}[{_HAN}]{{4}}[{_HAN}]{{3}})(?![{_HAN}])")
 # 以县委“四个年”工作定位为主线、以“八大重点工程”为抓手: what the work is organised around.
-_ORGANISED_ONE = r"以[^。,;:以]{2,30}?为(?:主线|抓手|统领|引领|牵引|总纲|总抓手)"
+_ROLE = r"(?:主线|抓手|统领|引领|牵引|总纲|总抓手|动力|支撑|核心|关键|保障|重点|根本)"
+_ORGANISED_ONE = rf"以[^。,;:以]{{2,30}}?为{_ROLE}"
 _ORGANISED = re.compile(rf"{_ORGANISED_ONE}(?:[、,]{_ORGANISED_ONE})*")
+# 以规划为统领、改革为动力、项目为抓手: one 以 shared by parallel roles, a framework with or without a numeral.
+_ORGANISED_SHARED = re.compile(rf"以[^。,;:以为、]{{2,12}}?为{_ROLE}(?:、[^。,;:以为、]{{2,12}}?为{_ROLE})+")
+# 雷厉风行,快干实干 / 凝神聚力、奋勇争先: clauses of four characters each, two or more in a row,
+# the genre's way of putting a spirit or a watchword.
+_IDIOMS = re.compile(rf"(?:(?<=[,。;:!“])|^)([{_HAN}]{{4}}(?:[、,][{_HAN}]{{4}})+)(?=[,。;:!”]|$)|"
+                     # …进一步凝神聚力、奋勇争先, / 也是共克时艰、硕果累累的五年: inside a clause, after a
+                     # word that introduces a spirit or a judgement, up to the clause's end or its 的.
+                     rf"(?:(?<=进一步)|(?<=也是)|(?<=是)|(?<=报告)|(?<=弘扬)|(?<=发扬)|(?<=坚持)|(?<=更加))"
+                     rf"([{_HAN}]{{4}}(?:、[{_HAN}]{{4}})+)(?=[,。;:!”]|的|$)")
+# 打好打赢三个十天硬仗 / 提升六条路径、实施六大战略: a verb and a counted set, unquoted.
+_COUNTED_SET_ONE = rf"[{_HAN}]{{1,4}}?[两三四五六七八九十]+(?:个|大|条|项|场|张|种)[{_HAN}]{{2,6}}"
+_COUNTED_SET = re.compile(rf"(?:(?<=[,。;:、])|^)({_COUNTED_SET_ONE}(?:、{_COUNTED_SET_ONE})*)(?=[,。;、]|$)")
+# 作了题为“全面深化改革 坚持科学发展…”的工作报告: the report's own theme.
+_THEME = re.compile(r"题为[《“]([^《》“”]{6,80})[》”]")
 # 做好“四篇文章”、推进“四个着力”、深化“五比五晒”: several quoted formulas, each after its verb.
-_QUOTED_LIST = re.compile(rf"[{_HAN}]{{1,4}}“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?(?:、[{_HAN}]{{1,4}}“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?)+")
+# 抓好“六稳”“六保”: or side by side, with no verb between.
+_QUOTED_LIST = re.compile(rf"[{_HAN}]{{0,4}}“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?(?:(?:、[{_HAN}]{{0,4}})?“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?)+")
 _HAS_NUMERAL = re.compile(rf"[{_NUMERAL}\d+]")
 _FIVE_YEAR = re.compile(r"[十]?[一二三四五六七八九十]五")  # “十四五”: the national plan period, not the place's own formula
 
 
-def frameworks(views: list[View], limit: int = 10) -> list[Framework]:
+def frameworks(views: list[View], limit: int = 10, county: str = "") -> list[Framework]:
     """Development patterns, numbered formulas, counted lists, brands and slogans, with their parts
-    explained where the text explains them; numbered formulas first, in document order."""
+    explained where the text explains them; numbered formulas first, in document order.
+
+    ``county`` names the briefed place: a quoted term built on its name (“品质淇县”) or a vision
+    of it (建设美丽幸福宜黄) is the place's own slogan.
+    """
     found: dict[str, tuple[int, int, Framework]] = {}
+    stem = _place_stem(county)
+    own_quoted = re.compile(rf"“([^“”。,;]{{0,10}}{re.escape(stem)}[^“”。,;]{{0,6}})”") if len(stem) >= 2 else None
+    own_vision = (re.compile(rf"(?:建设|打造|建成|奋力建设|加快建设)([{_HAN}]{{2,8}}?{re.escape(stem)})(?![县市区旗])")
+                  if len(stem) >= 2 else None)
 
     def add(rank: int, order: int, kind: str, name: str, source: Source) -> None:
         quoted = re.search(r"“([^“”]+)”", name)
@@ -348,7 +443,7 @@ def frameworks(views: list[View], limit: int = 10) -> list[Framework]:
         for m in _QUOTED_FRAME.finditer(view.text):
             body, kind = m.group(1), m.group(3)
             if _FIVE_YEAR.fullmatch(body) or (not _HAS_NUMERAL.search(body + m.group(2))
-                                              and kind not in ("理念", "口号", "思路")):
+                                              and kind not in ("理念", "口号", "思路", "精神")):
                 continue  # a quoted phrase before 格局 without a numeral is prose, not a formula
             position += 1
             rank = 0 if "格局" in kind or "布局" in kind else 1
@@ -385,6 +480,26 @@ def frameworks(views: list[View], limit: int = 10) -> list[Framework]:
             for m in pattern.finditer(view.text):
                 position += 1
                 add(2, position, "品牌", view.quote(m.start(1), m.end()), view.source(m.start(1), m.end()))
+        for m in _ORGANISED_SHARED.finditer(view.text):
+            position += 1
+            add(1, position, "提法", view.quote(*m.span()), view.source(*m.span()))
+        for m in _THEME.finditer(view.text):
+            position += 1
+            add(1, position, "提法", view.quote(*m.span(1)), view.source(*m.span(1)))
+        for m in _COUNTED_SET.finditer(view.text):
+            if re.search(r"党的|[十二]+大(?:以来|精神|报告|召开|胜利)", m.group(1)):
+                continue  # 党的十八大以来: a party congress, not a counted set
+            position += 1
+            add(3, position, "提法", view.quote(*m.span(1)), view.source(*m.span(1)))
+        for m in _IDIOMS.finditer(view.text):
+            group = 1 if m.group(1) else 2
+            position += 1
+            add(4, position, "口号", view.quote(*m.span(group)), view.source(*m.span(group)))
+        for pattern in (own_quoted, own_vision):
+            for m in pattern.finditer(view.text) if pattern else ():
+                if _plain(m.group(1)).strip("“”") != _plain(county):
+                    position += 1
+                    add(2, position, "品牌", view.quote(*m.span()), view.source(*m.span()))
     kept = sorted(found.values(), key=lambda t: (t[0], t[1]))[:limit]
     items = [f for _, _, f in sorted(kept, key=lambda t: (t[0] > 0, t[1]))]
     _attach_expansions(items, views)
@@ -426,6 +541,10 @@ _IN_STEP = re.compile(rf"([^{_STOP}]{{2,30}}?)与(?:经济增长|经济发展|�
                       rf"与(?:全国|全省|全市|全州)(?:一道|同步)+[^{_STOP}]{{2,24}}")
 # 空气、水环境质量持续保持全省、全市前列 / 空气优良天数比例常年保持在省市前列.
 _AHEAD = re.compile(r"([^。,;:“”]{2,30}?)(?:持续|始终|常年)?(?:保持|位居|稳居|走在|进入)(?:在)?[^。,;:]{0,10}?(?:前列|前茅|第一方阵)")
+# 争当鹤壁打造…示范城市的排头兵 / 勇当全省县域发展的先行者: a lead the place means to take.
+_VANGUARD = re.compile(rf"(?:争当|勇当|争做|勇做|当好|争作|奋力争当)([^{_STOP}]{{2,30}}?(?:排头兵|先行者|先行区|领头雁|标杆|样板|主力军|桥头堡|先锋|示范区))")
+# 以优异成绩迎接党的二十大胜利召开: what the work is pledged to.
+_PLEDGE = re.compile(rf"以(?:更加)?(?:优异|崭新|良好)的?(?:成绩|业绩|面貌|状态)[^{_STOP}]{{2,30}}")
 _BY_YEAR = re.compile(r"到\s*(20\d\d)\s*年")
 # 到2035年,城乡融合发展的体制机制更加完善: a long-range goal, the first clause after its year.
 _GOAL = re.compile(r"到(20\d\d)年(?:底|末)?,([^。,;:]{4,40})")
@@ -448,7 +567,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
             text = view.quote(*m.span())
             found.setdefault(_plain_key(text), (-1, position, Commitment(text=text, year=int(m.group(1)),
                                                                          source=view.source(*m.span()))))
-        for pattern, rank in ((_IN_STEP, -3), (_AHEAD, -2), (_CREATE, 0)):
+        for pattern, rank in ((_IN_STEP, -3), (_AHEAD, -2), (_VANGUARD, -1), (_PLEDGE, 0), (_CREATE, 0)):
             for m in pattern.finditer(view.text):
                 position += 1
                 s0, _ = view.sentence_span(*m.span())
@@ -456,7 +575,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 prefix = view.text[view.clause_span(*m.span())[0] : m.start()]
                 if pattern is _CREATE and (_DONE.search(prefix + m.group(0)) or (view.part == "review" and not later)):
                     continue
-                if pattern is _AHEAD and view.part == "review" and not later:
+                if pattern in (_AHEAD, _VANGUARD, _PLEDGE) and view.part == "review" and not later:
                     continue  # 保持在省市前列 in the review is a result, not a commitment
                 if pattern is _CREATE and view.part == "other" and not later and not re.search(r"力争|加快|争创|积极|全力|奋力|创建", m.group(0)):
                     continue
@@ -479,8 +598,9 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
 
 
 # 荣获“优秀”等次 / 获评全国“红茶重点产区” / 兴发集团成功入选全国“双百企业” / 被评为…称号.
-_HONOUR = re.compile(rf"(荣获|荣膺|获评|获得|入选|入列|荣登|上榜|跻身|获批|成为首批|成为(?=国家|全国)|列入(?=国家|全国)|被评为|被命名为|被授予|被列为|成功创建|创成|通过(?:国家|省|市)?[^{_STOP}]{{0,6}}验收)"
-                     rf"([^。,;:、]{{2,40}})")
+_HONOUR = re.compile(rf"(荣获|荣膺|获评|获得|入选|入列|荣登|上榜|跻身|获批|成为首批|成为(?=国家|全国)|列入(?=国家|全国)|被评为|被命名为|被授予|被列为|成功创建|创成|夺得|摘得|捧得|位列(?=全国|全省|全市)|通过(?:国家|省|市)?[^{_STOP}]{{0,6}}验收)"
+                     # 获评“国家杂交水稻制种大县”“全国…示范县”…等称号: a run of quoted titles, whole.
+                     rf"((?:“[^“”。]{{2,40}}”、?){{2,}}(?:等[^。,;:、]{{0,6}})?|[^。,;:、]{{2,40}})")
 _NOT_TITLE = re.compile(r"^(?:资金|支持|补助|贷款|投资|奖补|授权|批复|立项)")
 
 
@@ -533,9 +653,36 @@ _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[
                         r"[^。,;:]{2,30}?(?:全部完成|基本完成|圆满收官|稳中向好|明显增强|显著增强|稳步推进|全面进步)")
 
 
-def outcomes(views: list[View], limit: int = 6) -> list[Outcome]:
-    """Results of the review stated without a figure (an article or a summary often gives no numbers);
-    clauses naming several indicators (均实现增长) first."""
+# 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
+_RESULT = re.compile(r"[^。,;:]{2,30}?(?:取得了?|呈现出?|交出了?)[^。,;:]{0,16}?(?:成效|成绩|成果|态势|局面|进展|突破|答卷)")
+# 也是宜黄工作的突破之年: how the report characterises the year it reviews.
+_YEAR_IS = re.compile(r"(?:是|也是)([^。,;:]{2,24}?之年)")
+# 在全市率先实现规上企业全面复工 / 建设全省首个养殖一体化产业链项目: a first.
+_FIRST = re.compile(r"(?:在全(?:国|省|市|州|区))?率先[^。,;:]{2,24}|(?:全国|全省|全市|全州)(?:首个|首家|首批|第一个|唯一)[^。,;:]{2,20}")
+# 大家一致认为,《报告》思路清晰、立意高远 / 认为:报告实事求是: how the delegates received the
+# report, as an article tells it (a communiqué's 全会一致认为 is its own review, read elsewhere).
+_RECEIVED = re.compile(r"(?:代表们|委员们|大家|与会代表|代表)[^。,;]{0,4}?(?:一致认为|普遍认为|一致表示|纷纷表示)[,:]?([^。]{4,80})|"
+                       r"认为[,:]?((?:《报告》|报告|政府工作报告)[^。]{4,120})")
+# (一)疫情防控交出优异答卷。/ 最鼓舞人心的是,招大引强再结新硕果。: a paragraph's own headline.
+_HEADLINE_LEAD = re.compile(r"(?:[(\[]?[一二三四五六七八九十]+[)\]、.]|\d{1,2}[.、]|[一二三四五六七八九十]是|最[^,。]{2,6}的是,)?")
+
+
+def headlines(view: View) -> Iterator[tuple[int, int]]:
+    """Spans of the review's paragraph headlines: a short first sentence of a paragraph that goes
+    on after it, with no figure (a line of one short sentence is a caption or a title)."""
+    starts = view.line_starts()
+    for k, next_line in zip(starts, starts[1:] + [len(view.text)]):
+        end = view.text.find("。", k)
+        if end < 0 or not 6 <= end - k <= 32 or end + 1 >= next_line or re.search(r"[\d:]", view.text[k:end]):
+            continue
+        lead = _HEADLINE_LEAD.match(view.text, k).end()
+        if end - lead >= 6 and not re.search(r"各位代表|同志们", view.text[k:end]):
+            yield lead, end
+
+
+def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
+    """Results of the review stated without a figure (an article or a summary often gives no numbers):
+    the review's paragraph headlines and clauses naming several indicators (均实现增长) first."""
     found: list[tuple[int, int, Outcome]] = []
     position = 0
     # A news item or a summary has no review heading: its whole text reports results, except
@@ -544,17 +691,23 @@ def outcomes(views: list[View], limit: int = 6) -> list[Outcome]:
     for view in views:
         if view.part not in parts:
             continue
-        matches = [(m, 0 if "均" in m.group(2) or "、" in m.group(1) else 1) for m in _OUTCOME.finditer(view.text)]
-        matches += [(m, 1) for m in _COMPLETED.finditer(view.text)]
-        for m, rank in matches:
-            if view.part == "other" and re.search(r"要|力争|确保|将|努力", view.text[slice(*view.sentence_span(*m.span()))][:12]):
+        # (span, rank, whether the item is the span's whole clause or the span alone)
+        matches = [(m.span(), 0 if "均" in m.group(2) or "、" in m.group(1) else 1, True) for m in _OUTCOME.finditer(view.text)]
+        matches += [(m.span(), 1, True) for pattern in (_COMPLETED, _RESULT, _FIRST) for m in pattern.finditer(view.text)]
+        matches += [(m.span(1), 0, False) for m in _YEAR_IS.finditer(view.text)]  # 2024年是…之年: not the year
+        matches += [(m.span(1) if m.group(1) else m.span(2), 1, False) for m in _RECEIVED.finditer(view.text)]
+        if view.part == "review":
+            matches += [(span, 0, True) for span in headlines(view)]
+        for span, rank, whole_clause in sorted(matches):
+            if view.part == "other" and re.search(r"要|力争|确保|将|努力", view.text[slice(*view.sentence_span(*span))][:12]):
                 continue
-            start, end = view.clause_span(*m.span())
+            start, end = view.clause_span(*span) if whole_clause else span
             if re.search(r"\d", view.text[start:end]):
                 continue  # a clause with a figure is the figures' business
             position += 1
             text = view.quote(start, end).strip()
-            if all(_plain_key(o.text) != _plain_key(text) for _, _, o in found):
+            key = _plain_key(text)
+            if all(key not in _plain_key(o.text) and _plain_key(o.text) not in key for _, _, o in found):
                 found.append((rank, position, Outcome(text=text, source=view.source(start, end))))
     kept = sorted(found, key=lambda t: (t[0], t[1]))[:limit]
     return [o for _, _, o in sorted(kept, key=lambda t: t[1])]
@@ -564,9 +717,9 @@ def read_qualitative(chunks: list[StoredChunk], units: list[Unit], meta: dict) -
     """Every qualitative reader over one document: the brief's new sections, by field name."""
     views = views_of(chunks, units)
     return {
-        "meeting": meeting_facts(views, known=meta.get("meeting")),
+        "meeting": meeting_facts(views, known=meta.get("meeting"), speaker=meta.get("speaker")),
         "decisions": decisions(views, meta.get("county", "")),
-        "frameworks": frameworks(views),
+        "frameworks": frameworks(views, county=meta.get("county", "")),
         "commitments": commitments(views, meta.get("plan_year")),
         "honours": honours(views),
         "outcomes": outcomes(views),

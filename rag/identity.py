@@ -108,7 +108,8 @@ def _article_years() -> tuple[re.Pattern, re.Pattern]:
 _PLENUM_TITLE = re.compile(rf"全体(?:[(（]?扩大[)）]?)?会议公报|全会公报|委员会第[{_NUM}]+次全体(?:[(（]?扩大[)）]?)?会议|委[{_NUM}]+届[{_NUM}]+次全(?:体)?会")
 _PLENUM_BODY = re.compile(r"全会(?:认为|指出|强调|要求|号召|审议|听取|决定|充分肯定|提出|一致认为)")
 _MEETING = re.compile(
-    rf"(?:中国共产党|中共)?[\u4e00-\u9fff]{{0,16}}?第[{_NUM}]+届(?:人民代表大会|委员会)第[{_NUM}]+次(?:全体(?:[(（]?扩大[)）]?)?)?会议"
+    # A dateline may wrap inside the name (在宜黄县第十八届人民代表大会 / 第三次会议上).
+    rf"(?:中国共产党|中共)?[\u4e00-\u9fff]{{0,16}}?第[{_NUM}]+届[ \t　]*\n?[ \t　]*(?:人民代表大会|委员会)[ \t　]*\n?[ \t　]*第[{_NUM}]+次(?:全体(?:[(（]?扩大[)）]?)?)?会议"
 )
 # Who chaired the meeting: "会议由县人大主任龙义立主持", "县委书记娄海主持会议并讲话", "区委常委会主持会议".
 # The chair is an office and a name or an organ (大会主席团常务主席… may name the session), never
@@ -501,7 +502,7 @@ def _years(doc_type: str | None, title: str, fname: str, text: str, date: Field)
 def _meeting(title: str, head: str) -> Field[str]:
     for source, label in ((title, TITLE), (head, TEXT)):
         for m in _MEETING.finditer(source):
-            found = m.group(0)
+            found = re.sub(r"\s+", "", m.group(0))
             # "澧县召开中国共产党澧县第十二届…": the verb of meeting and what stands before it are not the name.
             if (cut := re.search(r"(?:隆重召开|召开|举行|开幕)(?=中国共产党|中共)", found)) is not None:
                 found = found[cut.end() :]

@@ -156,10 +156,65 @@ def test_honours_only_from_results(seed):
 
 def test_outcomes_without_figures(seed):
     found = outcomes(seed(ARTICLE)[2])
-    assert found[0].text == "地区生产总值、农林牧渔业总产值、工业增加值等主要经济指标均实现增长"
+    assert texts(found)[:2] == texts([Source(chunk_id="", quote=q) for q in (
+        "全市经济呈现回升向好的态势", "地区生产总值、农林牧渔业总产值、工业增加值等主要经济指标均实现增长")], "quote")
     assert has(found, "旅游综合收入大幅增长") and has(found, "地方一般公共预算收入显著增加")
     assert all(not any(ch.isdigit() for ch in o.text) for o in found)
-    assert outcomes(seed(REPORT)[2]) == [] and outcomes(seed(PLENUM)[2]) == []
+    assert outcomes(seed(REPORT)[2]) == []  # the plan part only: nothing achieved yet
+    # The communiqué's review of the year: a result clause, no figure.
+    assert [o.text for o in outcomes(seed(PLENUM)[2])] == ["芦山现代化建设各项事业取得新的进展"]
+
+
+def _views_of_text(tmp_path, text: str, name: str = "x.txt"):
+    path = tmp_path / name
+    path.write_text(text, "utf-8")
+    return _read(path)[2]
+
+
+def test_general_shapes_of_the_genre(tmp_path):
+    """The shapes the rules read beyond the seeds, each on a sentence written for the test."""
+    report = _views_of_text(tmp_path, (
+        "政府工作报告\n\n——2025年1月9日在甲县第九届人民代表大会\n第四次会议上\n\n甲县人民政府县长 李明\n\n"
+        "各位代表:\n\n现在,我代表县人民政府向大会报告工作,请予审议,并请县政协委员和列席会议的同志提出意见。\n\n"
+        "2024年工作回顾\n\n"
+        "2024年是甲县发展的攻坚之年。全县上下坚持稳中求进,凝心聚力,苦干实干,经济社会呈现稳中有进的良好态势。"
+        "先后获评“国家生态文明建设示范县”“全国文明城市提名城市”“省级森林城市”等称号,位列全国综合实力百强县。\n\n"
+        "(一)产业转型再上新台阶。新建厂房10万平方米,建成全省首个氢能产业园。\n\n"
+        "以规划为统领、改革为动力、项目为抓手,打好打赢三大攻坚战,奋力建设美丽幸福甲县。\n"))
+    meeting = meeting_facts(report, known="甲县第九届人民代表大会第四次会议", speaker="李明")
+    assert has(meeting, "在甲县第九届人民代表大会", "第四次会议上")  # a dateline wrapped inside the name
+    assert [f.text.replace(" ", "") for f in meeting if f.kind == "spoke"] == ["甲县人民政府县长李明"]  # the line under the title
+    assert not has(meeting, "列席会议") and not has(meeting, "我代表县人民政府")  # the opener's courtesies
+    found = outcomes(report)
+    assert has(found, "攻坚之年") and has(found, "呈现稳中有进的良好态势")
+    assert has(found, "产业转型再上新台阶") and has(found, "全省首个氢能产业园")  # a headline, a first
+    assert not has(found, "新建厂房")  # a figure is the figures' business
+    won = honours(report)
+    assert has(won, "国家生态文明建设示范县", "省级森林城市") and has(won, "位列全国综合实力百强县")
+    named = frameworks(report, county="甲县")
+    assert has(named, "以规划为统领、改革为动力、项目为抓手", attr="name") and has(named, "打好打赢三大攻坚战", attr="name")
+    assert has(named, "凝心聚力,苦干实干", attr="name") and has(named, "美丽幸福甲县", attr="name")
+
+    plenum = _views_of_text(tmp_path, (
+        "中国共产党乙县第五届委员会第三次全体会议于元月8日在县城召开。县委书记王强主持会议并讲话。"
+        "县委副书记、县长赵刚,县政协主席钱平出席。王强代表县委常委会向全会报告工作,并就《决定(讨论稿)》作了说明。"
+        "会议审议《中共乙县委关于推进高质量发展的决定》。号召全县上下进一步团结一心、奋勇争先,"
+        "争当全市高质量发展的排头兵,以优异成绩迎接建县七十周年。"), "y.txt")
+    meeting = meeting_facts(plenum)
+    assert [f.text for f in meeting if f.kind == "presided"] == ["县委书记王强主持会议并讲话"]
+    assert has(meeting, "元月8日") and has(meeting, "钱平出席") and has(meeting, "向全会报告工作")
+    assert has(decisions(plenum, "乙县"), "推进高质量发展的决定", attr="title")
+    assert has(frameworks(plenum), "团结一心、奋勇争先", attr="name")
+    pledged = commitments(plenum)
+    assert has(pledged, "全市高质量发展的排头兵") and has(pledged, "以优异成绩迎接建县七十周年")
+
+    article = _views_of_text(tmp_path, (
+        "丙县各界人大代表热议政府工作报告\n\n"
+        "县长孙立代表丙县人民政府在丙县第八届人民代表大会第二次会议上作《政府工作报告》,随后各代表团举行分组讨论。代表们一致认为,报告思路清晰、务实可行。\n"), "z.txt")
+    meeting = meeting_facts(article)
+    assert not has(meeting, "人大代表热议")  # 代表 the delegates, not 代表 an organ reporting
+    assert has(meeting, "各代表团举行分组讨论")
+    assert has(outcomes(article), "报告思路清晰、务实可行")
 
 
 def test_every_item_on_every_seed_is_verbatim_and_grounded(seed):
