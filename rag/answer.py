@@ -64,6 +64,7 @@ class Answer:
     reason: str = ""  # why the tool refused, when it did
     stage: str = ""  # the stage that refused: scope, retrieve, gate or verify
     answered_from: str = ""  # ledger (rows, in code), documents (the document table) or retrieval (the model)
+    computed: list[str] = field(default_factory=list)  # numbers code derived from cited ones (a difference, a count)
     timings: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -75,6 +76,7 @@ class Answer:
             "reason": self.reason,
             "stage": self.stage,
             "answered_from": self.answered_from,
+            "computed": self.computed,
             "scope": self.scope,
             "citations": [asdict(c) for c in self.citations],
             "retrieved": [
@@ -175,6 +177,7 @@ def answer_question(
         return refuse("scope", *absent)
     if asks_about_documents(question) and (table := answer_from_corpus(parsed, retriever.corpus)):
         result.answer, result.refused, result.answered_from = table.text, False, "documents"
+        result.computed = table.computed
         result.citations = [Citation(n, c.id, c.file, c.county, c.heading, describe(c), derived=True)
                             for n, c in enumerate(table.openings, 1)]
         timings["total"] = time.perf_counter() - t0
@@ -182,6 +185,7 @@ def answer_question(
     ledger = retriever.store.ledger if settings.retrieval.ledger_answers else None
     if ledger is not None and (rows := answer_from_ledger(parsed, ledger, settings.retrieval.min_coverage)):
         result.answer, result.refused, result.answered_from = rows.text, False, "ledger"
+        result.computed = rows.computed
         result.citations = [Citation(n, f.chunk_id, f.doc, f.place, f.section, f.quote)
                             for n, f in enumerate(rows.facts, 1)]
         timings["total"] = time.perf_counter() - t0

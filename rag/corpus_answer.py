@@ -8,7 +8,7 @@ derived citation (metadata, not a quote).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from rag.question import Question
@@ -26,10 +26,12 @@ _TYPES = ("政府工作报告", "全会公报", "统计公报", "关于政府工
 
 @dataclass
 class FromCorpus:
-    """An answer from the document table; ``openings`` are the cited documents' first chunks."""
+    """An answer from the document table; ``openings`` are the cited documents' first chunks, and
+    ``computed`` the numbers code derived from them (how many, how many days apart)."""
 
     text: str
     openings: list[StoredChunk]
+    computed: list[str] = field(default_factory=list)
 
 
 def asks_about_documents(text: str) -> bool:
@@ -82,7 +84,7 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
         return FromCorpus(f"已索引的文档中没有{what}的{kind}。", [])
     lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))
     scope = f"关于{what}的" if question.places else "已索引的"
-    return FromCorpus(f"{scope}{kind}共{len(docs)}份：{lines}。", docs)
+    return FromCorpus(f"{scope}{kind}共{len(docs)}份：{lines}。", docs, [str(len(docs))])
 
 
 def _date_gap(question: Question, docs: list[StoredChunk]) -> FromCorpus | None:
@@ -92,4 +94,4 @@ def _date_gap(question: Question, docs: list[StoredChunk]) -> FromCorpus | None:
         return None
     a, b = sorted(dated, key=_date)
     days = (_date(b) - _date(a)).days
-    return FromCorpus(f"{describe(a)}[1]与{describe(b)}[2]相差{days}天。", [a, b])
+    return FromCorpus(f"{describe(a)}[1]与{describe(b)}[2]相差{days}天。", [a, b], [str(days)])

@@ -101,9 +101,10 @@ def recall(quotes: list[str], retrieved_texts: list[str]) -> bool | None:
     return all(any(normalize(q) in f for f in flats) or normalize(q) in joined for q in quotes)
 
 
-def citation_supported(answer: str, cited_texts: list[str], question: str = "") -> bool:
-    """Every number in the answer (other than the question's own) appears in a cited chunk."""
-    wanted = set(numbers(strip_markup(answer))) - set(numbers(question))
+def citation_supported(answer: str, cited_texts: list[str], question: str = "", computed: list[str] = ()) -> bool:
+    """Every number in the answer (other than the question's own, and those ``computed`` in code
+    from the cited ones: a difference, a count) appears in a cited chunk."""
+    wanted = set(numbers(strip_markup(answer))) - set(numbers(question)) - {n for c in computed for n in numbers(c)}
     available = {n for t in cited_texts for n in numbers(t)}
     return wanted <= available
 
@@ -118,7 +119,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def score_item(item: EvalItem, answer: str, refused: bool, cited_texts: list[str], retrieved_texts: list[str],
-               retrieved: bool = True) -> dict:
+               retrieved: bool = True, computed: list[str] = ()) -> dict:
     """All metrics for one item; None where a metric does not apply.
 
     Recall@k measures retrieval, so it is None for an answer made without it (``retrieved``
@@ -137,7 +138,7 @@ def score_item(item: EvalItem, answer: str, refused: bool, cited_texts: list[str
         "refusal_correct": refusal_ok,
         "false_refusal": false_refusal,
         "recall": recall(item.quotes, retrieved_texts) if item.answerable and retrieved else None,
-        "citation_supported": citation_supported(answer, cited_texts, item.question) if not refused else None,
+        "citation_supported": citation_supported(answer, cited_texts, item.question, computed) if not refused else None,
     }
 
 
@@ -254,7 +255,7 @@ def _record(item: EvalItem, result: Answer, latency: float) -> dict:
         "citations": citations, "retrieved": retrieved, "latency": round(latency, 3),
         "answered_from": result.answered_from,
         "metrics": score_item(item, result.answer, result.refused, cited_full, retrieved_texts,
-                              retrieved=result.answered_from not in ("ledger", "documents")),
+                              retrieved=result.answered_from not in ("ledger", "documents"), computed=result.computed),
     }
 
 

@@ -199,8 +199,9 @@ _NEW_WORD = re.compile(r"新增|新培育|新认定|新引进|净增|新申报|�
 _STOCK_WORD = re.compile(r"累计|总数|总量|达到|共有|现有")
 _NEW_CANON = {"新培育": "新增", "新认定": "新增", "新引进": "新增", "新登记": "新增"}
 
+# 28,583万元: thousands separated by commas (budget and statistics tables write them), or plain digits.
 _FIGURE = re.compile(
-    r"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)\s*(?:("
+    r"(?<![\d.A-Za-z])(?<!\d,)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(?:("
     + "|".join(re.escape(u) for u in sorted(_UNIT_OF, key=len, reverse=True))
     + r")|([∶:]\s*1)(?![\d.]))"
 )
@@ -684,7 +685,7 @@ def _fill(row: _Row, role: str, fig: _Fig, sign: int, words: list[str]) -> None:
 
 
 def _num(value: str) -> float:
-    return float(unicodedata.normalize("NFKC", value))
+    return float(unicodedata.normalize("NFKC", value).replace(",", ""))
 
 
 # 其中:县属… gives the part of a total the county itself administers: not the county's figure.
@@ -833,7 +834,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 
 # Bump when the layout or the extraction rules change: the ledger is then rebuilt by the next `index`.
 # 3: sentences addressed to the model (rag.injection) are never rows; the llm_typing table.
-SCHEMA_VERSION = 3
+# 4: figures with thousands separators (28,583万元); the 财政总收入 indicator.
+SCHEMA_VERSION = 4
 
 
 def _quoted(column: str) -> str:

@@ -12,7 +12,7 @@ falls back to retrieval and the model, checked as before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.compare import KIND_GROUPS, Reading, bounds, reading
 from rag.evidence import content_terms, term_coverage
@@ -26,14 +26,19 @@ _MORE = {"高", "快", "大", "多"}
 _RATES = {"percent", "points", "permille"}
 QUANTITY_WORDS = re.compile(r"多少|几|百分之|哪个|最|更")
 KIND_WORD = {"target": "预期目标", "stretch": "力争", "estimate": "预计", "actual": ""}
+# A part of a question that only asks for the verdict: 哪个更高, 哪个县最快, 谁更多.
+_VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县市区]?(?:的)?(?:增速|增幅)?(?:更|较|最)[高低快慢大小多少]")
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
 @dataclass
 class FromLedger:
-    """An answer built from rows: its text cites ``facts`` as [1], [2], … in order."""
+    """An answer built from rows: its text cites ``facts`` as [1], [2], … in order; ``computed``
+    holds the numbers code derived from them (a difference, a count of places), cited by none."""
 
     text: str
     facts: list[Fact]
+    computed: list[str] = field(default_factory=list)
 
 
 def _measures(question: str) -> set[str]:
@@ -43,8 +48,8 @@ def _measures(question: str) -> set[str]:
     """
     wanted = set()
     for part in re.split(r"[?？,，;；]|以及|还有", question):
-        if not QUANTITY_WORDS.search(part):
-            continue
+        if not QUANTITY_WORDS.search(part) or (_VERDICT_ONLY.fullmatch(part.strip()) and not indicators_in(part)):
+            continue  # 哪个更高 compares what the other parts ask; it asks no measure of its own
         families = asked_families(part)
         # A part naming neither a rate nor an indicator (总量要达到多少) asks the amount of the one named.
         wanted.add(GROWTH if families and families <= _RATES else LEVEL)
@@ -62,11 +67,32 @@ def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
     return KIND_GROUPS["target"]
 
 
+def years_by_place(question: Question) -> dict[str, int]:
+    """The year the question binds to each place it names: 尉犁县2024年和兴山县2023年 gives
+    尉犁县 2024 and 兴山县 2023. A place followed by no year of its own, before the next place, is
+    left out (the question's years then apply to it as a whole)."""
+    spots = []
+    for place in question.places:
+        forms = [place] + ([place[:-1]] if len(place) > 2 and place[-1] in "县市区旗" else [])
+        at = min((i for i in (question.text.find(f) for f in forms) if i >= 0), default=-1)
+        if at >= 0:
+            spots.append((at, place))
+    spots.sort()
+    bound = {}
+    for (at, place), (nxt, _) in zip(spots, spots[1:] + [(len(question.text), "")]):
+        if m := _YEAR.search(question.text, at, nxt):
+            bound[place] = int(m.group(1))
+    return bound if len(set(bound.values())) > 1 else {}  # one shared year: the question's years already say it
+
+
 def _readings(ledger: Ledger, question: Question, place: str | None, indicator: Indicator,
               measure: str) -> list[Reading]:
     """The readings of ``indicator`` for ``place`` (None: every place) of the year and kind asked."""
     rows = [f for f in ledger.query(place=place, indicator=indicator.name) if f.year]
-    if question.years:
+    own_year = years_by_place(question).get(place) if place else None
+    if own_year:
+        rows = [f for f in rows if f.year == own_year]
+    elif question.years:
         rows = [f for f in rows if f.year in question.years]
     kinds = _kind_group(rows, question.kind)
     found = [r for f in rows if f.kind in kinds and (r := reading(f, measure))]
@@ -93,7 +119,7 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     terms = [t for t in content_terms(text, question.places) if not SUPERLATIVE.fullmatch(t)]
     # What asks (几家, 多少万元, 增长, 目标, 哪个更高) is not what is asked about.
     terms = [t for t in terms if not re.fullmatch(
-        r"几\w?|多少\w*|增长|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|相差|差距|县|市|区", t)]
+        r"几\w?|多少\w*|增长|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|相差|差距|县|市|区|个|个?百分点|年?[两三四五六几多各]地中?", t)]
     evidence = " ".join(r.fact.section + " " + r.fact.quote for r in readings)
     return term_coverage(terms, evidence) >= min_coverage
 
@@ -129,6 +155,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
         return _ranking(question, ledger, indicators, measure, superlative.group(1), min_coverage)
     if not question.places:
         return None
+    if superlative and len(question.places) >= 2 and len(indicators) == 1:
+        return _ranking(question, ledger, indicators, measure, superlative.group(1), min_coverage, question.places)
     facts: list[Fact] = []
     sentences: list[str] = []
     chosen: dict[tuple[str, str], Reading] = {}
@@ -147,39 +175,63 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
                 facts.append(other.fact)
                 text += f"；另一处为{other.shown}[{len(facts)}]，两处数字不一致"
             sentences.append(text + "。")
-    verdict = _verdict(question, chosen, indicators)
-    return FromLedger("".join(sentences) + verdict, facts)
+    verdict, computed = _verdict(question, chosen, indicators)
+    return FromLedger("".join(sentences) + verdict, facts, computed)
 
 
-def _verdict(question: Question, chosen: dict[tuple[str, str], Reading], indicators: list[Indicator]) -> str:
-    """Which of two places is ahead, and by how much, computed from the chosen readings."""
+def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
+             indicators: list[Indicator]) -> tuple[str, list[str]]:
+    """Which of two places is ahead, and by how much, computed from the chosen readings; and the
+    difference as the number code computed."""
     if len(question.places) != 2 or len(indicators) != 1:
-        return ""
+        return "", []
     a, b = (chosen[(p, indicators[0].name)] for p in question.places)
     if a.unit != b.unit:
-        return ""
-    diff = abs(a.number - b.number)
-    unit = "个百分点" if a.unit == "%" else a.unit
+        return "", []
+    diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
     if question.compare:
         if a.number == b.number:
-            return "两者相同。"
+            return "两者相同。", []
         ahead = a if (a.number > b.number) == (question.compare in _MORE) else b
         behind = b if ahead is a else a
-        return f"{ahead.fact.place}更{question.compare}，{'高' if ahead.number > behind.number else '低'}出{diff:g}{unit}。"
+        return f"{ahead.fact.place}更{question.compare}，{'高' if ahead.number > behind.number else '低'}出{diff}{unit}。", [diff]
     if DIFFERENCE.search(question.text):
         high, low = (a, b) if a.number >= b.number else (b, a)
-        return f"{high.fact.place}比{low.fact.place}高{diff:g}{unit}。"
-    return ""
+        return f"{high.fact.place}比{low.fact.place}高{diff}{unit}。", [diff]
+    return "", []
+
+
+# Readings of money are compared in 亿元; a difference is shown in the largest unit that keeps it
+# at least 1 (9344元, not 9.344e-05亿元).
+_SMALLER = {"亿元": (1e4, "万元"), "万元": (1e4, "元"), "万吨": (1e4, "吨"), "万人": (1e4, "人"),
+            "万人次": (1e4, "人次"), "万亩": (1e4, "亩")}
+
+
+def _amount(number: float, unit: str) -> tuple[str, str]:
+    """``number`` in ``unit`` as the text would write it: 4730元, 18.3个百分点, 92.6亿元."""
+    while abs(number) < 1 and number and unit in _SMALLER:
+        factor, unit = _SMALLER[unit]
+        number *= factor
+    return f"{round(number, 4):g}", unit
 
 
 def _ranking(question: Question, ledger: Ledger, indicators: list[Indicator], measure: str, direction: str,
-             min_coverage: float) -> FromLedger | None:
-    """哪个县…最高: every place's reading of one indicator, ranked."""
+             min_coverage: float, places: list[str] | None = None) -> FromLedger | None:
+    """哪个县…最高: every place's reading of one indicator, ranked; with ``places``, only those,
+    each of the year the question gives it, and every one of them must have a reading."""
     if len(indicators) != 1:
         return None
-    found = _readings(ledger, question, None, indicators[0], measure)
-    if not question.years and len({r.fact.year for r in found}) > 1:
-        return None  # places of different years are not ranked against each other unasked
+    if places:
+        found = []
+        for place in places:
+            own = _readings(ledger, question, place, indicators[0], measure)
+            if not own:
+                return None  # a place without a figure may be the highest: not for code to guess
+            found.append(own[0])
+    else:
+        found = _readings(ledger, question, None, indicators[0], measure)
+        if not question.years and len({r.fact.year for r in found}) > 1:
+            return None  # places of different years are not ranked against each other unasked
     by_place: dict[str, Reading] = {}
     for r in found:
         by_place.setdefault(r.fact.place, r)
@@ -192,9 +244,14 @@ def _ranking(question: Question, ledger: Ledger, indicators: list[Indicator], me
     top = ranked[0]
     ties = [r for r in ranked if r.number == top.number]
     leader = "、".join(r.fact.place for r in ties)
-    text = (f"在已索引的{len(ranked)}个地区中，{leader}的{top.fact.year}年{indicators[0].name}"
-            f"{KIND_WORD.get(top.fact.kind, '')}最{direction}（{top.shown}）。依次为：{order}。")
-    return FromLedger(text, facts)
+    if places:  # the places named, each of its own year
+        order = "、".join(f"{r.fact.place}{r.fact.year}年{KIND_WORD.get(r.fact.kind, '')}{r.shown}[{n}]"
+                         for n, r in enumerate(ranked, 1))
+        text = f"所问的{len(ranked)}个地区中，{leader}的{indicators[0].name}最{direction}（{top.shown}）。依次为：{order}。"
+    else:
+        text = (f"在已索引的{len(ranked)}个地区中，{leader}的{top.fact.year}年{indicators[0].name}"
+                f"{KIND_WORD.get(top.fact.kind, '')}最{direction}（{top.shown}）。依次为：{order}。")
+    return FromLedger(text, facts, [str(len(ranked))])
 
 
 def _group_of(kind: str) -> str:

@@ -48,6 +48,10 @@ def test_uncited_number_fails_citation_support():
     cited = ["预计完成地区生产总值170亿元,增长8%;"]
     assert citation_supported("170亿元,增长8%[1]", cited)
     assert not citation_supported("170亿元,增长8%,税收8.4亿元[1]", cited)  # 8.4 is in no cited chunk
+    # A difference code computed from two cited figures is derived, not uncited; any other number still is.
+    both = ["生产总值增长9%", "地区生产总值增长7%左右"]
+    assert citation_supported("兴山县增长9%[1]。芦山县增长7%[2]。兴山县更高，高出2个百分点。", both, computed=["2"])
+    assert not citation_supported("兴山县增长9%[1]。芦山县增长7%[2]。高出3个百分点。", both, computed=["2"])
 
 
 def test_recall_needs_every_quote():

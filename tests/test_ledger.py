@@ -604,3 +604,11 @@ def test_seed_rows_are_not_repeated_across_overlapping_chunks():
             quotes.setdefault(key, []).append(f.quote)
         for qs in quotes.values():
             assert not any(a != b and a in b for a in qs for b in qs), qs
+
+
+def test_thousands_separators_are_one_figure_and_a_comma_still_ends_a_clause():
+    (row,) = facts("地方一般公共预算收入完成28,583万元(自然口径)。", REVIEW)
+    assert (row.indicator, row.value, row.value_num, row.unit) == ("一般公共预算收入", "28,583", 28583.0, "万元")
+    assert row.value in row.quote  # the row's value stands verbatim in its quote
+    rows = facts("地区生产总值增长5%,规上工业企业达到30家。", REVIEW)
+    assert [(r.indicator, r.value) for r in rows] == [("地区生产总值", "5"), ("规模以上工业企业", "30")]

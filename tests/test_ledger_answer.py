@@ -96,6 +96,43 @@ def test_several_years_and_none_asked_is_left_to_retrieval(tmp_path):
     assert one and one.text == "某县2023年地区生产总值100亿元[1]。" and one.facts[0].source == "/b.txt"
 
 
+def _two_year_ledger(tmp_path):
+    """甲县 reviews 2022 and 2023 (two reports); 乙县 reviews 2023 only, in other units."""
+    ledger = Ledger(tmp_path / "l.sqlite")
+    docs = (("甲县", 2022, "/a.txt", "全年完成地区生产总值100亿元,增长5%。农村居民人均可支配收入16135元。"),
+            ("甲县", 2023, "/b.txt", "全年完成地区生产总值120亿元,增长8%。农村居民人均可支配收入17000元。"),
+            ("乙县", 2023, "/c.txt", "全年完成地区生产总值1250000万元,增长6.2%。农村居民人均可支配收入25479元。"))
+    for county, year, source, text in docs:
+        meta = {"county": county, "adcode": county, "file": source[1:], "source": source, "doc_hash": source,
+                "year_under_review": year, "plan_year": year + 1}
+        ledger.put_document(source, source, extract_facts(text, "一、工作回顾", meta, f"{source}-0"))
+    return ledger
+
+
+def test_each_place_is_read_in_the_year_the_question_gives_it(tmp_path):
+    ledger = _two_year_ledger(tmp_path)
+    # 甲县 has 2022 and 2023 rows; 乙县 only 2023: the year written after each place decides.
+    got = answer_from_ledger(_q("甲县2022年和乙县2023年地区生产总值增速相差多少个百分点?", "甲县", "乙县"), ledger, 0.4)
+    assert got and "甲县2022年地区生产总值增长5%" in got.text and got.text.endswith("乙县比甲县高1.2个百分点。")
+    # A difference in 元 is shown in 元, not as a fraction of 亿元.
+    got = answer_from_ledger(_q("甲县2022年和乙县2023年农村居民人均可支配收入相差多少元?", "甲县", "乙县"), ledger, 0.4)
+    assert got and got.text.endswith("乙县比甲县高9344元。")
+    assert got.computed == ["9344"]  # derived in code: the eval does not ask a chunk to cite it
+    # 哪个更高 asks no amount of its own: the growth asked before it is compared.
+    got = answer_from_ledger(_q("甲县2023年和乙县2023年地区生产总值增长分别是多少?哪个更高?", "甲县", "乙县"), ledger, 0.4)
+    assert got and got.text.endswith("甲县更高，高出1.8个百分点。")
+
+
+def test_the_named_places_are_ranked_each_in_its_own_year_and_unit(tmp_path):
+    ledger = _two_year_ledger(tmp_path)
+    got = answer_from_ledger(_q("甲县2022年、乙县2023年两地中,哪个的地区生产总值最高?", "甲县", "乙县"), ledger, 0.4)
+    assert got and got.text.startswith("所问的2个地区中，乙县的地区生产总值最高（1250000万元）")  # 125亿元 > 100亿元
+    assert "甲县2022年100亿元[2]" in got.text
+    # A named place without a row may be the highest: left to retrieval, not guessed.
+    assert answer_from_ledger(_q("甲县、乙县、丙县三地中,哪个县2023年地区生产总值最高?", "甲县", "乙县", "丙县"),
+                              ledger, 0.4) is None
+
+
 def test_questions_about_the_documents_are_answered_from_the_document_table(seeds_ledger, fake_llm):
     answer = seeds_ledger.ask("这些文档里哪些是关于芦山县的?")
     assert answer.answered_from == "documents" and fake_llm.calls == []
