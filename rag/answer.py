@@ -29,6 +29,7 @@ from rag.prompts import CANNOT_ANSWER, render
 from rag.question import Question, read_question
 from rag.question import validate_question as _validate
 from rag.retrieval import Retrieval, Retriever
+from rag.roll_answer import roll_answer
 from rag.settings import Settings
 from rag.store import StoredChunk
 from rag.verify import verify
@@ -63,7 +64,7 @@ class Answer:
     dropped: list[str] = field(default_factory=list)  # answer sentences removed for unsupported numbers
     reason: str = ""  # why the tool refused, when it did
     stage: str = ""  # the stage that refused: scope, retrieve, gate or verify
-    answered_from: str = ""  # ledger (rows, in code), documents (the document table) or retrieval (the model)
+    answered_from: str = ""  # ledger (rows, in code), documents (the document table), rules (rag.roll_answer) or retrieval (the model)
     computed: list[str] = field(default_factory=list)  # numbers code derived from cited ones (a difference, a count)
     timings: dict = field(default_factory=dict)
 
@@ -195,6 +196,11 @@ def answer_question(
     result.retrieved = found.hits
     if not found.hits:
         return refuse("retrieve", "nothing retrieved")
+    if roll := roll_answer(question, [h for h in found.hits if not routing.scope or h.county in routing.scope]):
+        result.answer, result.refused, result.answered_from = roll.text, False, "rules"
+        result.citations = [Citation(1, roll.chunk.id, roll.chunk.file, roll.chunk.county, roll.chunk.heading, roll.quote)]
+        timings["total"] = time.perf_counter() - t0
+        return result
     passages = select_passages(parsed, found, retriever.corpus, settings)
     result.passages = passages
     if reason := gate(parsed, passages, settings.retrieval.min_coverage):
