@@ -20,6 +20,8 @@ DOCUMENTS_QUESTION = re.compile(
     r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有)?(?:哪些|几份|多少份)")
 # ...and about the indexed collection, not what a document says (审议通过了哪些文件 is content).
 COLLECTION_WORDS = re.compile(r"这些|已索引|索引|库里|库中|一共|总共|共有|关于.{1,12}的")
+# 哪些文件是2022年的统计公报 / 有几份报告是关于…: the documents are the question's subject.
+DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)")
 DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:几|多少)天")
 _TYPES = ("政府工作报告", "全会公报", "统计公报", "关于政府工作报告的文章")
 
@@ -36,7 +38,8 @@ class FromCorpus:
 
 def asks_about_documents(text: str) -> bool:
     """Cheap test before the corpus is read: does the question ask about documents as such?"""
-    return bool(DOCUMENTS_QUESTION.search(text) and COLLECTION_WORDS.search(text) or DATE_GAP_QUESTION.search(text))
+    return bool(DOCUMENTS_QUESTION.search(text) and COLLECTION_WORDS.search(text) or DOCUMENTS_SUBJECT.search(text)
+                or DATE_GAP_QUESTION.search(text))
 
 
 def _openings(corpus: list[StoredChunk]) -> list[StoredChunk]:
@@ -61,6 +64,12 @@ def describe(chunk: StoredChunk) -> str:
     return "，".join(parts) + f"（{m.get('file', '')}）"
 
 
+def _years_of(chunk: StoredChunk) -> set[int]:
+    m = chunk.meta
+    years = {m.get("year_under_review"), m.get("plan_year")} | ({int(m["date"][:4])} if m.get("date") else set())
+    return {y for y in years if y}
+
+
 def _date(chunk: StoredChunk) -> date | None:
     value = chunk.meta.get("date")
     return date(*(int(x) for x in value.split("-"))) if value else None
@@ -74,6 +83,8 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
     wanted_type = next((t for t in _TYPES if t in question.text), None)
     if wanted_type:
         docs = [d for d in docs if d.meta.get("doc_type") == wanted_type]
+    if question.years:  # 2022年的统计公报: a document of the year it reviews, plans or is dated
+        docs = [d for d in docs if _years_of(d) & question.years]
     if DATE_GAP_QUESTION.search(question.text):
         return _date_gap(question, docs)
     if not asks_about_documents(question.text) or question.is_quantity and not re.search(r"几份|多少份", question.text):
@@ -84,6 +95,8 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
         return FromCorpus(f"已索引的文档中没有{what}的{kind}。", [])
     lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))
     scope = f"关于{what}的" if question.places else "已索引的"
+    if question.years:
+        scope += "、".join(str(y) for y in sorted(question.years)) + "年的"
     return FromCorpus(f"{scope}{kind}共{len(docs)}份：{lines}。", docs, [str(len(docs))])
 
 

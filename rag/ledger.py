@@ -144,6 +144,11 @@ def canonical(name: str) -> str:
     return alias.indicator.name if alias else ""
 
 
+def without_indicator_names(text: str) -> str:
+    """``text`` with every indicator name it writes (any alias: 全社会固定资产投资) blanked out."""
+    return _alias_pattern().sub(" ", _shadow(text))
+
+
 def indicators_in(text: str) -> list[Indicator]:
     """The indicators ``text`` names (a question), in order, longest name first where they overlap.
 

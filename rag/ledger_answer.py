@@ -17,17 +17,19 @@ from dataclasses import dataclass, field
 from rag.compare import KIND_GROUPS, Reading, bounds, reading
 from rag.evidence import content_terms, term_coverage
 from rag.figures import TARGET, asked_families, unit_family
-from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in
+from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in, without_indicator_names
 from rag.question import Question
 
 SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)")
-DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:了)?多少")
+DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:出|了)?多少")
 _MORE = {"高", "快", "大", "多"}
 _RATES = {"percent", "points", "permille"}
 QUANTITY_WORDS = re.compile(r"多少|几|百分之|哪个|最|更")
 KIND_WORD = {"target": "预期目标", "stretch": "力争", "estimate": "预计", "actual": ""}
 # A part of a question that only asks for the verdict: 哪个更高, 哪个县最快, 谁更多.
 _VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县市区]?(?:的)?(?:增速|增幅)?(?:更|较|最)[高低快慢大小多少]")
+# The verdict of a question asking amounts and growth compares growth when it says so.
+_COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅)|(?:更|较)(?:快|慢)")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
@@ -111,7 +113,7 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     The gate of the retrieval path, applied to rows: 规上工业增加值占比 is not answered by a row
     of 规上工业增加值 whose quote says nothing of 占比.
     """
-    text = question.text
+    text = without_indicator_names(question.text)
     for ind in indicators:
         text = text.replace(ind.name, " ")
     for r in readings:
@@ -119,7 +121,8 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     terms = [t for t in content_terms(text, question.places) if not SUPERLATIVE.fullmatch(t)]
     # What asks (几家, 多少万元, 增长, 目标, 哪个更高) is not what is asked about.
     terms = [t for t in terms if not re.fullmatch(
-        r"几\w?|多少\w*|增长|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|相差|差距|县|市|区|个|个?百分点|年?[两三四五六几多各]地中?", t)]
+        r"几\w?|多少\w*|增长|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|相差|差距|县|市|区|个|个?百分点|年?[两三四五六几多各]地中?"
+        r"|[更较最谁比]|[高低快慢大小多少]|[高低多少快慢](?:出|了)?(?:多少)?", t)]
     evidence = " ".join(r.fact.section + " " + r.fact.quote for r in readings)
     return term_coverage(terms, evidence) >= min_coverage
 
@@ -175,6 +178,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
                 facts.append(other.fact)
                 text += f"；另一处为{other.shown}[{len(facts)}]，两处数字不一致"
             sentences.append(text + "。")
+    if both and _COMPARES_GROWTH.search(question.text):  # 分别是多少?哪个增长更快: the verdict is on growth
+        chosen = {key: reading(r.fact, GROWTH) for key, r in chosen.items()}
     verdict, computed = _verdict(question, chosen, indicators)
     return FromLedger("".join(sentences) + verdict, facts, computed)
 

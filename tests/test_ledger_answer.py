@@ -123,6 +123,16 @@ def test_each_place_is_read_in_the_year_the_question_gives_it(tmp_path):
     assert got and got.text.endswith("甲县更高，高出1.8个百分点。")
 
 
+def test_the_verdict_follows_what_it_asks_and_any_name_of_the_indicator_counts(tmp_path):
+    ledger = _two_year_ledger(tmp_path)
+    # Amounts and growth asked, 哪个增长更快 compares the growth, not the amounts.
+    got = answer_from_ledger(_q("甲县2023年和乙县2023年地区生产总值分别是多少?哪个增长更快?", "甲县", "乙县"), ledger, 0.4)
+    assert got and "120亿元，增长8%" in got.text and got.text.endswith("甲县更快，高出1.8个百分点。")
+    # 高出多少 is a difference; 全社会/常住 forms of a name are the indicator, not extra words to cover.
+    got = answer_from_ledger(_q("乙县2023年农村常住居民人均可支配收入比甲县2022年高出多少?", "乙县", "甲县"), ledger, 0.4)
+    assert got and got.text.endswith("乙县比甲县高9344元。")
+
+
 def test_the_named_places_are_ranked_each_in_its_own_year_and_unit(tmp_path):
     ledger = _two_year_ledger(tmp_path)
     got = answer_from_ledger(_q("甲县2022年、乙县2023年两地中,哪个的地区生产总值最高?", "甲县", "乙县"), ledger, 0.4)
@@ -140,6 +150,8 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     assert all(c.derived and c.county == "芦山县" for c in answer.citations)
     counted = seeds_ledger.ask("一共有几份政府工作报告?")
     assert "政府工作报告共3份" in counted.answer  # 芦山, 兴山, 通江
+    typed = seeds_ledger.ask("哪些文件是2024年的政府工作报告?")  # documents as the subject, of a year
+    assert typed.answered_from == "documents" and "2024年的政府工作报告共2份" in typed.answer  # 芦山, 兴山
     gap = seeds_ledger.ask("芦山县的两份文件的日期相差几天?")
     assert gap.answered_from == "documents" and re.search(r"相差\d+天", gap.answer)
     # A question about what documents say is not a question about documents.
