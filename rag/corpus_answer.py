@@ -16,7 +16,7 @@ from rag.store import StoredChunk
 
 # A question about documents as such: which, how many.
 DOCUMENTS_QUESTION = re.compile(
-    r"(?:哪些|哪几份|几份|多少份|哪份)(?:是)?(?:政府工作|全会|统计)?(?:文档|文件|报告|公报|材料|文章)"
+    r"(?:哪些|哪几份|几份|多少份|哪份)(?:是)?(?:关于[^，,。？?]{1,16}?的)?(?:政府工作|全会|统计)?(?:文档|文件|报告|公报|材料|文章)"
     r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有)?(?:哪些|几份|多少份)")
 # ...and about the indexed collection, not what a document says (审议通过了哪些文件 is content).
 COLLECTION_WORDS = re.compile(r"这些|已索引|索引|库里|库中|一共|总共|共有|关于.{1,12}的")

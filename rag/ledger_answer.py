@@ -20,14 +20,18 @@ from rag.figures import TARGET, asked_families, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in, without_indicator_names
 from rag.question import Question
 
-SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)")
-DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:出|了)?多少")
+SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)|从(高|低|大|小|多|少)到[高低大小多少]")
+DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:出|了)?(?:多少|几)")
 _MORE = {"高", "快", "大", "多"}
 _RATES = {"percent", "points", "permille"}
 QUANTITY_WORDS = re.compile(r"多少|几|百分之|哪个|最|更")
 KIND_WORD = {"target": "预期目标", "stretch": "力争", "estimate": "预计", "actual": ""}
 # A part of a question that only asks for the verdict: 哪个更高, 哪个县最快, 谁更多.
 _VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县市区]?(?:的)?(?:增速|增幅)?(?:更|较|最)[高低快慢大小多少]")
+# The words of comparing and ranking, blanked before the coverage check (they ask, they are not asked
+# about): 之间差了多少, 相比哪个多, 从高到低排一下.
+_COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[高低大小多少快慢]到[高低大小多少快慢]|排一下|排序|排名|排列|"
+                        r"(?:高|低|多|少)出")
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅)|(?:更|较)(?:快|慢)")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
@@ -113,7 +117,7 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     The gate of the retrieval path, applied to rows: 规上工业增加值占比 is not answered by a row
     of 规上工业增加值 whose quote says nothing of 占比.
     """
-    text = without_indicator_names(question.text)
+    text = _COMPARING.sub(" ", without_indicator_names(question.text))
     for ind in indicators:
         text = text.replace(ind.name, " ")
     for r in readings:
@@ -122,7 +126,7 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     # What asks (几家, 多少万元, 增长, 目标, 哪个更高) is not what is asked about.
     terms = [t for t in terms if not re.fullmatch(
         r"几\w?|多少\w*|增长|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|相差|差距|县|市|区|个|个?百分点|年?[两三四五六几多各]地中?"
-        r"|[更较最谁比]|[高低快慢大小多少]|[高低多少快慢](?:出|了)?(?:多少)?", t)]
+        r"|[更较最谁比差]|[高低快慢大小多少]|[高低多少快慢](?:出|了)?(?:多少)?", t)]
     evidence = " ".join(r.fact.section + " " + r.fact.quote for r in readings)
     return term_coverage(terms, evidence) >= min_coverage
 
@@ -146,6 +150,7 @@ def _one_each(readings: list[Reading]) -> tuple[Reading, list[Reading]]:
 def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) -> FromLedger | None:
     """The answer from ledger rows, or None to fall back to retrieval."""
     superlative = SUPERLATIVE.search(question.text)
+    direction = (superlative.group(1) or superlative.group(2)) if superlative else ""
     if not (question.is_quantity or question.compare or superlative) or question.is_list or question.is_yes_no:
         return None
     indicators = indicators_in(question.text)
@@ -155,11 +160,11 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     measure = LEVEL if LEVEL in measures else GROWTH
     both = measures == {LEVEL, GROWTH}
     if superlative and not question.places:
-        return _ranking(question, ledger, indicators, measure, superlative.group(1), min_coverage)
+        return _ranking(question, ledger, indicators, measure, direction, min_coverage)
     if not question.places:
         return None
     if superlative and len(question.places) >= 2 and len(indicators) == 1:
-        return _ranking(question, ledger, indicators, measure, superlative.group(1), min_coverage, question.places)
+        return _ranking(question, ledger, indicators, measure, direction, min_coverage, question.places)
     facts: list[Fact] = []
     sentences: list[str] = []
     chosen: dict[tuple[str, str], Reading] = {}

@@ -133,11 +133,23 @@ def test_the_verdict_follows_what_it_asks_and_any_name_of_the_indicator_counts(t
     assert got and got.text.endswith("乙县比甲县高9344元。")
 
 
+@pytest.mark.parametrize(("question", "ending"), [
+    ("甲县2023年和乙县2023年地区生产总值增速谁高?", "甲县更高，高出1.8个百分点。"),
+    ("甲县2023年地区生产总值增速比乙县2023年高出几个百分点?", "甲县比乙县高1.8个百分点。"),
+    ("甲县和乙县2023年的地区生产总值之间差了多少?", "乙县比甲县高5亿元。"),
+])
+def test_the_ways_users_ask_for_a_comparison(tmp_path, question, ending):
+    got = answer_from_ledger(_q(question, "甲县", "乙县"), _two_year_ledger(tmp_path), 0.4)
+    assert got and got.text.endswith(ending)
+
+
 def test_the_named_places_are_ranked_each_in_its_own_year_and_unit(tmp_path):
     ledger = _two_year_ledger(tmp_path)
     got = answer_from_ledger(_q("甲县2022年、乙县2023年两地中,哪个的地区生产总值最高?", "甲县", "乙县"), ledger, 0.4)
     assert got and got.text.startswith("所问的2个地区中，乙县的地区生产总值最高（1250000万元）")  # 125亿元 > 100亿元
     assert "甲县2022年100亿元[2]" in got.text
+    ranked = answer_from_ledger(_q("把甲县2022年、乙县2023年的地区生产总值从低到高排一下。", "甲县", "乙县"), ledger, 0.4)
+    assert ranked and ranked.text.startswith("所问的2个地区中，甲县的地区生产总值最低（100亿元）")
     # A named place without a row may be the highest: left to retrieval, not guessed.
     assert answer_from_ledger(_q("甲县、乙县、丙县三地中,哪个县2023年地区生产总值最高?", "甲县", "乙县", "丙县"),
                               ledger, 0.4) is None
