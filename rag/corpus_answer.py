@@ -17,9 +17,9 @@ from rag.store import StoredChunk
 # A question about documents as such: which, how many.
 DOCUMENTS_QUESTION = re.compile(
     r"(?:哪些|哪几份|几份|多少份|哪份)(?:是)?(?:关于[^，,。？?]{1,16}?的)?(?:政府工作|全会|统计)?(?:文档|文件|报告|公报|材料|文章)"
-    r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有)?(?:哪些|几份|多少份)")
+    r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有|一共|总共|共)?(?:哪些|几份|多少份)")
 # ...and about the indexed collection, not what a document says (审议通过了哪些文件 is content).
-COLLECTION_WORDS = re.compile(r"这些|已索引|索引|库里|库中|一共|总共|共有|关于.{1,12}的")
+COLLECTION_WORDS = re.compile(r"这些|这批|这几份|已索引|索引|库里|库中|一共|总共|共有|关于.{1,12}的")
 # 哪些文件是2022年的统计公报 / 有几份报告是关于…: the documents are the question's subject.
 DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)")
 DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:几|多少)天")

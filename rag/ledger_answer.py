@@ -20,7 +20,7 @@ from rag.figures import TARGET, asked_families, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in, without_indicator_names
 from rag.question import Question
 
-SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)|从(高|低|大|小|多|少)到[高低大小多少]")
+SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)|从(高|低|大|小|多|少)到[高低大小多少]|(第一|垫底)")
 DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:出|了)?(?:多少|几)")
 _MORE = {"高", "快", "大", "多"}
 _RATES = {"percent", "points", "permille"}
@@ -32,6 +32,12 @@ _VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县
 # about): 之间差了多少, 相比哪个多, 从高到低排一下.
 _COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[高低大小多少快慢]到[高低大小多少快慢]|排一下|排序|排名|排列|"
                         r"(?:高|低|多|少)出")
+# What asks (几家, 多少万元, 增长, 目标, 哪个更高, 哪家) is not what is asked about: a question's
+# words of asking, as jieba cuts them, left out of the coverage check.
+_ASKING_TOKEN = re.compile(
+    r"几\w?|多少\w*|增长了?|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|哪家|哪一家|相差|差距|县|市|区|个|个?百分点"
+    r"|[两三四五六几多各]地中?|[高低多少快慢](?:出|了)?(?:多少)?|分别|各自|第一|垫底"
+    r"|[更较最谁比差各给定钱]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅)|(?:更|较)(?:快|慢)")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
@@ -56,6 +62,9 @@ def _measures(question: str) -> set[str]:
     for part in re.split(r"[?？,，;；]|以及|还有", question):
         if not QUANTITY_WORDS.search(part) or (_VERDICT_ONLY.fullmatch(part.strip()) and not indicators_in(part)):
             continue  # 哪个更高 compares what the other parts ask; it asks no measure of its own
+        if re.search(r"百分点|百分之", part):  # 相差几个百分点: a rate, though 几个 reads as a count
+            wanted.add(GROWTH)
+            continue
         families = asked_families(part)
         # A part naming neither a rate nor an indicator (总量要达到多少) asks the amount of the one named.
         wanted.add(GROWTH if families and families <= _RATES else LEVEL)
@@ -117,16 +126,14 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     The gate of the retrieval path, applied to rows: 规上工业增加值占比 is not answered by a row
     of 规上工业增加值 whose quote says nothing of 占比.
     """
-    text = _COMPARING.sub(" ", without_indicator_names(question.text))
+    # Years go before jieba cuts (2024年定的 would give 年定), and the asking words with them.
+    text = _COMPARING.sub(" ", re.sub(r"(?:19|20)\d\d\s*年", " ", without_indicator_names(question.text)))
     for ind in indicators:
         text = text.replace(ind.name, " ")
     for r in readings:
         text = text.replace(r.fact.indicator_text, " ")
     terms = [t for t in content_terms(text, question.places) if not SUPERLATIVE.fullmatch(t)]
-    # What asks (几家, 多少万元, 增长, 目标, 哪个更高) is not what is asked about.
-    terms = [t for t in terms if not re.fullmatch(
-        r"几\w?|多少\w*|增长|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|相差|差距|县|市|区|个|个?百分点|年?[两三四五六几多各]地中?"
-        r"|[更较最谁比差]|[高低快慢大小多少]|[高低多少快慢](?:出|了)?(?:多少)?", t)]
+    terms = [t for t in terms if not _ASKING_TOKEN.fullmatch(t)]
     evidence = " ".join(r.fact.section + " " + r.fact.quote for r in readings)
     return term_coverage(terms, evidence) >= min_coverage
 
@@ -150,7 +157,8 @@ def _one_each(readings: list[Reading]) -> tuple[Reading, list[Reading]]:
 def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) -> FromLedger | None:
     """The answer from ledger rows, or None to fall back to retrieval."""
     superlative = SUPERLATIVE.search(question.text)
-    direction = (superlative.group(1) or superlative.group(2)) if superlative else ""
+    direction = ({"第一": "高", "垫底": "低"}.get(superlative.group(3)) or superlative.group(1) or superlative.group(2)
+                 if superlative else "")
     if not (question.is_quantity or question.compare or superlative) or question.is_list or question.is_yes_no:
         return None
     indicators = indicators_in(question.text)

@@ -18,9 +18,9 @@ LIST_QUESTION = re.compile(r"哪些|哪几|几项|几个方面|几大|主要任�
 DOC_INFO_QUESTION = re.compile(r"谁|哪位|何人|何时|什么时间|什么时候|哪天|哪一天|日期|哪次会议|什么会议|哪个会议|会议上|召开|主持")
 YES_NO_QUESTION = re.compile(r"是否|有没有|是不是|能否|吗[？?]?$")
 # Which of two places is ahead (哪个更快, 哪个县更高): the verdict is computed, not generated.
-COMPARE_QUESTION = re.compile(r"(?:哪个|哪一个|谁)[县市区]?(?:的)?[^，,。？?]{0,6}?(?:更|较)(快|高|多|大|低|少|慢|小)"
+COMPARE_QUESTION = re.compile(r"(?:哪个|哪一个|哪家|谁)[县市区]?(?:的)?[^，,。？?]{0,6}?(?:更|较)(快|高|多|大|低|少|慢|小)"
                               # 增速谁高 / 相比哪个多: the verdict word right after who.
-                              r"|(?:哪个|哪一个|谁)[县市区]?(?:的)?(快|高|多|大|低|少|慢|小)(?=[?？。,，]|$)")
+                              r"|(?:哪个|哪一个|哪家|谁)[县市区]?(?:的)?(快|高|多|大|低|少|慢|小)(?=[?？。,，]|$)")
 # Questions that ask for a quantity; an answer without any number does not answer them.
 QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿]|百分之|比重|占比|比例是")
 

@@ -127,6 +127,9 @@ def test_each_place_is_read_in_the_year_the_question_gives_it(tmp_path):
     # 高出多少 is a difference; 常住 forms of a name are the indicator, not extra words to cover.
     ("乙县2023年农村常住居民人均可支配收入比甲县2022年高出多少?", "乙县比甲县高9344元。"),
     ("甲县2023年和乙县2023年地区生产总值增速谁高?", "甲县更高，高出1.8个百分点。"),
+    ("2023年甲县、乙县GDP各增长了多少,哪家增速更快?", "甲县更快，高出1.8个百分点。"),
+    ("甲县2022年农村居民人均可支配收入比乙县2023年的少多少钱?", "乙县比甲县高9344元。"),
+    ("给甲县2022年定的GDP增长和乙县2023年的相差几个百分点?", "乙县比甲县高1.2个百分点。"),
     ("甲县2023年地区生产总值增速比乙县2023年高出几个百分点?", "甲县比乙县高1.8个百分点。"),
     ("甲县和乙县2023年的地区生产总值之间差了多少?", "乙县比甲县高5亿元。"),
 ])
@@ -142,6 +145,8 @@ def test_the_named_places_are_ranked_each_in_its_own_year_and_unit(tmp_path):
     assert "甲县2022年100亿元[2]" in got.text
     ranked = answer_from_ledger(_q("把甲县2022年、乙县2023年的地区生产总值从低到高排一下。", "甲县", "乙县"), ledger, 0.4)
     assert ranked and ranked.text.startswith("所问的2个地区中，甲县的地区生产总值最低（100亿元）")
+    first = answer_from_ledger(_q("甲县2022年和乙县2023年GDP总量谁第一?", "甲县", "乙县"), ledger, 0.4)
+    assert first and first.text.startswith("所问的2个地区中，乙县的地区生产总值最高")
     # A named place without a row may be the highest: left to retrieval, not guessed.
     assert answer_from_ledger(_q("甲县、乙县、丙县三地中,哪个县2023年地区生产总值最高?", "甲县", "乙县", "丙县"),
                               ledger, 0.4) is None
@@ -154,6 +159,8 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     assert all(c.derived and c.county == "芦山县" for c in answer.citations)
     counted = seeds_ledger.ask("一共有几份政府工作报告?")
     assert "政府工作报告共3份" in counted.answer  # 芦山, 兴山, 通江
+    assert "共3份" in seeds_ledger.ask("这批文件里哪些属于政府工作报告?").answer
+    assert seeds_ledger.ask("库里讲芦山县的材料一共几份?").answered_from == "documents"
     typed = seeds_ledger.ask("哪些文件是2024年的政府工作报告?")  # documents as the subject, of a year
     assert typed.answered_from == "documents" and "2024年的政府工作报告共2份" in typed.answer  # 芦山, 兴山
     gap = seeds_ledger.ask("芦山县的两份文件的日期相差几天?")
