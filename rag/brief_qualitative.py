@@ -248,7 +248,7 @@ def meeting_name(views: list[View], known: str | None = None) -> MeetingFact | N
 
 # 并请县政协委员和列席会议的同志提出意见 / 现在,我代表县人民政府向大会报告工作: a report's
 # courtesies to its audience, not a roll or a speaker.
-_BOILERPLATE_ROLL = re.compile(r"^(?:并?请|现在|我代表)")
+_COURTESY = re.compile(r"^(?:并?请|现在|我代表)")
 
 
 def speaker_line(views: list[View], speaker: str | None) -> MeetingFact | None:
@@ -292,7 +292,7 @@ def meeting_facts(views: list[View], limit: int = 12, known: str | None = None,
                     start, end = view.clause_span(start, end)[0], end
                 text = view.quote(start, end).strip()
                 key = _plain_key(text)
-                if key in seen or len(key) < 4 or _BOILERPLATE_ROLL.search(key):
+                if key in seen or len(key) < 4 or _COURTESY.search(key):
                     continue
                 seen.add(key)
                 found.append(MeetingFact(kind=kind, text=text, source=view.source(start, end)))
