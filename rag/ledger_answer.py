@@ -59,7 +59,7 @@ def _measures(question: str) -> set[str]:
     兴山县2023年地区生产总值完成多少?增长多少? asks both: only a row with level and growth answers it.
     """
     wanted = set()
-    for part in re.split(r"[?？,，;；]|以及|还有", question):
+    for part in re.split(r"[?？,，;；、]|以及|还有", question):  # 分别完成多少、各增长多少: two parts
         if not QUANTITY_WORDS.search(part) or (_VERDICT_ONLY.fullmatch(part.strip()) and not indicators_in(part)):
             continue  # 哪个更高 compares what the other parts ask; it asks no measure of its own
         if re.search(r"百分点|百分之", part):  # 相差几个百分点: a rate, though 几个 reads as a count
@@ -178,12 +178,13 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     chosen: dict[tuple[str, str], Reading] = {}
     for place in question.places:
         for ind in indicators:
-            found = _readings(ledger, question, place, ind, measure)
-            if both:  # an amount and its growth were asked: a row must give both
-                found = [r for r in found if r.fact.growth is not None]
+            every = _readings(ledger, question, place, ind, measure)
+            # An amount and its growth were asked: a row must give both; an amount stated elsewhere
+            # without its growth (自然口径 beside 同口径) still shows, as a figure that disagrees.
+            found = [r for r in every if r.fact.growth is not None] if both else every
             if not found or not _covers(question, found, indicators, min_coverage):
                 return None
-            first, conflicts = _one_each(found)
+            first, conflicts = _one_each(found + [r for r in every if r not in found])
             chosen[(place, ind.name)] = first
             facts.append(first.fact)
             text = _phrase(first, len(facts))

@@ -178,3 +178,16 @@ def test_an_amount_and_its_growth_asked_together_need_a_row_with_both(seeds_ledg
     assert target.answered_from == "ledger" and "185亿元" in target.answer and "9%" in target.answer
     # A count after 新培育 is the flow the rows record.
     assert "3家" in seeds_ledger.ask("通江县2022年新培育规上工业企业几家?").answer
+
+
+def test_an_amount_without_its_growth_still_shows_beside_the_one_with_it(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    meta = {"county": "甲县", "adcode": "甲县", "file": "a.txt", "source": "/a.txt", "doc_hash": "/a.txt",
+            "year_under_review": 2022, "plan_year": 2023}
+    text = ("地方一般公共预算收入完成28,583万元(自然口径),占调整预算105.47%。"
+            "地方一般公共预算收入(同口径)完成30,161万元,同比增长14.6%。")
+    ledger.put_document("/a.txt", "/a.txt", extract_facts(text, "一、工作回顾", meta, "/a.txt-0"))
+    # 完成多少、增长多少 asks two things (the 、 parts); the row with both answers, the other is shown.
+    got = answer_from_ledger(_q("甲县2022年一般公共预算收入完成多少、增长多少?", "甲县"), ledger, 0.4)
+    assert got and got.text.startswith("甲县2022年一般公共预算收入30,161万元，增长14.6%[1]")
+    assert "另一处为28,583万元[2]，两处数字不一致" in got.text
