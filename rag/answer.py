@@ -184,7 +184,10 @@ def answer_question(
         timings["total"] = time.perf_counter() - t0
         return result
     ledger = retriever.store.ledger if settings.retrieval.ledger_answers else None
-    if ledger is not None and (rows := answer_from_ledger(parsed, ledger, settings.retrieval.min_coverage)):
+    rows = answer_from_ledger(parsed, ledger, settings.retrieval.min_coverage) if ledger is not None else None
+    if ledger is not None and rows is None and settings.retrieval.frame_comparisons:
+        rows = _from_frame(parsed, ledger, llm, retriever, settings)
+    if rows:
         result.answer, result.refused, result.answered_from = rows.text, False, "ledger"
         result.computed = rows.computed
         result.citations = [Citation(n, f.chunk_id, f.doc, f.place, f.section, f.quote)
@@ -218,6 +221,20 @@ def answer_question(
     ]
     note_conflicts(result, parsed, retriever.store.ledger)
     return result
+
+
+def _from_frame(parsed: Question, ledger, llm: ChatClient, retriever: Retriever, settings: Settings):
+    """Rows for a comparison the rules could not read, through the model's frame (rag.comparison_frame)."""
+    from rag.comparison_frame import frame_comparison
+    from rag.ledger import indicators_in
+    from rag.structured import StructuredLLM, pick_mode
+
+    named = indicators_in(parsed.text)
+    if not all(any(ledger.query(place=p, indicator=i.name) for i in named) for p in parsed.places):
+        return None  # a place without any row of the indicator: no frame can make the ledger answer
+    structured = StructuredLLM(llm, mode=pick_mode(settings.brief.output_mode, settings.llm.is_local), max_retries=1)
+    restated = frame_comparison(parsed, structured, retriever.counties())
+    return answer_from_ledger(restated, ledger, settings.retrieval.min_coverage) if restated else None
 
 
 def note_conflicts(result: Answer, question: Question, ledger) -> None:

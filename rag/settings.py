@@ -99,6 +99,11 @@ class RetrievalSettings(BaseModel):
         True, description="Answer quantity questions from ledger rows (computed in code) when place, year, kind and "
         "indicator match; false always retrieves and asks the model."
     )
+    frame_comparisons: bool = Field(
+        True, description="When a question about two or more places is worded in a way the rules do not read, let the "
+        "model restate it as places, years, indicator and operation (one structured call), then answer from ledger rows "
+        "in code; false skips the call."
+    )
 
 
 class LLMSettings(BaseModel):
