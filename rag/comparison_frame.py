@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from rag.errors import StructuredOutputError
+from rag.figures import TARGET
 from rag.ledger import indicators_in
 from rag.prompts import render
 from rag.question import Question, read_question
@@ -32,12 +33,11 @@ class AskedPlace(BaseModel):
 
 
 class ComparisonFrame(BaseModel):
-    """What a comparison question asks, as the model reads it."""
+    """What a comparison question asks, as the model reads it (places, years, indicator, measure, operation)."""
 
     places: list[AskedPlace] = Field(min_length=2, max_length=6)
     indicator: str = Field(description="The indicator as the question writes it.")
     measure: Literal["amount", "growth"]
-    kind: Literal["actual", "target"]
     ask: Literal["values", "higher", "lower", "difference", "rank_high", "rank_low"]
 
 
@@ -45,11 +45,14 @@ _ASK = {"values": "分别是多少?", "higher": "分别是多少?哪个更高?",
         "difference": "相差多少?", "rank_high": "哪个最高?", "rank_low": "哪个最低?"}
 
 
-def canonical(frame: ComparisonFrame, places: list[str]) -> str:
-    """The frame as a question in the wording the rules read (甲县2022年和乙县2023年地区生产总值增长分别是多少?)."""
+def canonical(frame: ComparisonFrame, places: list[str], target: bool = False) -> str:
+    """The frame as a question in the wording the rules read (甲县2022年和乙县2023年地区生产总值增长分别是多少?).
+
+    Whether targets are asked is the question's own words' business (目标, 预期, 计划: ``target``),
+    not the model's: a small model called every figure a target."""
     named = [f"{p}{a.year}年" if a.year else p for p, a in zip(places, frame.places)]
     who = "和".join(named) if len(named) == 2 else "、".join(named) + "中"
-    what = frame.indicator + ("增长" if frame.measure == "growth" else "") + ("目标" if frame.kind == "target" else "")
+    what = frame.indicator + ("增长" if frame.measure == "growth" else "") + ("目标" if target else "")
     return f"{who}{what}{_ASK[frame.ask]}"
 
 
@@ -64,7 +67,7 @@ def checked_question(frame: ComparisonFrame, question: Question, aliases: dict[s
     framed = {i.name for i in indicators_in(frame.indicator)}
     if not framed or not framed <= asked:
         return None  # the indicator must be one the question names
-    restated = read_question(canonical(frame, places))
+    restated = read_question(canonical(frame, places, target=question.kind == TARGET))
     restated.places.extend(places)
     return restated
 

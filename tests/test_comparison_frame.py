@@ -12,7 +12,7 @@ from rag.question import read_question
 
 def _frame(**over) -> ComparisonFrame:
     data = {"places": [{"place": "兴山县", "year": 2024}, {"place": "芦山", "year": 2024}], "indicator": "GDP",
-            "measure": "growth", "kind": "target", "ask": "higher"} | over
+            "measure": "growth", "ask": "higher"} | over
     return ComparisonFrame.model_validate(data)
 
 
@@ -32,7 +32,7 @@ def test_a_frame_becomes_the_canonical_question_the_rules_read():
     assert restated.text == "兴山县2024年和芦山县2024年GDP增长目标分别是多少?哪个更高?"
     assert restated.places == ["兴山县", "芦山县"] and restated.compare == "高"
     three = _frame(places=[{"place": p, "year": 2022} for p in ("甲县", "乙县", "丙县")], ask="rank_low",
-                   measure="amount", kind="actual")
+                   measure="amount")
     assert canonical(three, ["甲县", "乙县", "丙县"]) == "甲县2022年、乙县2022年、丙县2022年中GDP哪个最低?"
 
 
