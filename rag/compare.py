@@ -62,7 +62,7 @@ def reading(fact: Fact, measure: str) -> Reading | None:
         if fact.growth is None:
             return None
         word = "下降" if fact.growth < 0 else "增长"
-        shown = f"{word}{_plain(abs(fact.growth))}{fact.growth_unit}"
+        shown = f"{word}{_written_growth(fact)}{fact.growth_unit}"
         return Reading(fact, GROWTH, fact.growth, fact.growth_unit, shown)
     if fact.measure not in (LEVEL, LEVEL_GROWTH):
         return None
@@ -72,6 +72,19 @@ def reading(fact: Fact, measure: str) -> Reading | None:
 
 def _plain(x: float) -> str:
     return f"{x:g}"
+
+
+def _written_growth(fact: Fact) -> str:
+    """The growth's digits as the quote writes them (9.0, not 9), where its span says so."""
+    if fact.spans:
+        s, e = fact.spans[-1]
+        written = fact.quote[s - fact.start : e - fact.start]
+        try:
+            if abs(float(written) - abs(fact.growth)) < 1e-9:
+                return written
+        except ValueError:
+            pass
+    return _plain(abs(fact.growth))
 
 
 @dataclass

@@ -132,3 +132,13 @@ def test_facts_compare_track_through_the_cli(run, tmp_path):
 def test_bad_ledger_arguments_are_one_line(run, args, message):
     code, out, err = run(*args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_growth_is_shown_with_the_digits_the_quote_writes():
+    from rag.compare import reading
+    from rag.ledger import extract_facts
+
+    meta = {"county": "甲县", "adcode": "1", "file": "a", "source": "/a", "doc_hash": "h",
+            "year_under_review": 2021, "plan_year": 2022}
+    (row,) = extract_facts("全年实现地区生产总值134.87亿元,增长9.0%。", "一、2021年工作回顾", meta, "c")
+    assert reading(row, "growth").shown == "增长9.0%" and reading(row, "growth").number == 9.0
