@@ -225,6 +225,8 @@ def answer_question(
 
 def _from_frame(parsed: Question, ledger, llm: ChatClient, retriever: Retriever, settings: Settings):
     """Rows for a comparison the rules could not read, through the model's frame (rag.comparison_frame)."""
+    if len(parsed.places) < 2:
+        return None  # one place: nothing to compare, no ledger lookups
     from rag.comparison_frame import frame_comparison
     from rag.ledger import indicators_in
     from rag.structured import StructuredLLM, pick_mode

@@ -3,10 +3,10 @@
 The ledger answers comparisons it can parse (rag.ledger_answer); users word them in many more
 ways than a regex list keeps up with (four held-out sets each brought new ones: 哪家, 谁第一谁垫底,
 给…定的目标, 差距有多大). Here the model does the one thing it is good at: it restates the question
-as a typed frame (places with their years, the indicator as written, amount or growth, actual or
-target, and the operation) under a JSON schema. Code checks the frame against the question and
-writes it back as a question in the canonical wording the rules read; the rows, the arithmetic and
-the verdict stay in code. A frame that names a place the question does not, a year it does not
+as a typed frame (places with their years, the indicator as written, amount or growth, and the
+operation) under a JSON schema; whether targets are asked stays with the question's own words.
+Code checks the frame against the question and writes it back as a question in the canonical
+wording the rules read; the rows, the arithmetic and the verdict stay in code. A frame that names a place the question does not, a year it does not
 write, or an indicator the question does not name is dropped, and the question goes on to retrieval.
 """
 
