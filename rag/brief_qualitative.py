@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from rag.brief_read import PLAN_HEADING, REVIEW_HEADING, Unit
 from rag.brief_schema import (
@@ -74,14 +75,23 @@ class View:
 
     def line_starts(self) -> list[int]:
         """View offsets that begin a line of the chunk's own text (the view drops line breaks)."""
+        # The body's first line starts after the heading path: the 。 the view puts at the heading's
+        # end stands for the newline there (its origin).
         return [0] + [k for k in range(1, len(self.text))
-                      if "\n" in self.raw[self.origin[k - 1] + 1 : self.origin[k]]]
+                      if "\n" in self.raw[self.origin[k - 1] + 1 : self.origin[k]] or self.raw[self.origin[k - 1]] == "\n"]
 
     def clause_span(self, start: int, end: int) -> tuple[int, int]:
-        """The clause around [start, end): bounded by 。!?;, and by a colon."""
+        """The clause around [start, end): bounded by 。!?;, by a colon and by a line break (a title
+        line above a sentence has no punctuation to end it)."""
         left = max(self.text.rfind(p, 0, start) for p in "。!?;,:") + 1
+        left = max([left] + [k for k in self._line_starts if k <= start])
         rights = [i for i in (self.text.find(p, end) for p in "。!?;,") if i >= 0]
+        rights += [k for k in self._line_starts if k >= end]
         return left, (min(rights) if rights else len(self.text))
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return self.line_starts()
 
 
 def _one_char(ch: str) -> str:
@@ -158,12 +168,17 @@ _STOP = "。!?;,:、《》()"  # a clause's own punctuation, which no title cros
 _MEETING_DATE = re.compile(r"(?:于)?((?:20\d\d年)?(?:\d{1,2}|元)月\d{1,2}(?:日|号)(?:至\d{1,2}日)?(?:上午|下午|晚)?)"
                            r"(?:[^。;]{0,24}?)(?:举行|召开|开幕|闭幕)(?:[^。,;]{0,40}?(?:全体\(扩大\)会议|会议|全会|大会))?")
 # 出席全会的有,县委委员32人,候补县委委员3人 / 应到…人,实到…人: the roll, up to the sentence's end.
-_ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|是)[,:]?[^。]{2,80}|应到[^。,;]{0,12}\d+[名人][^。]{0,40}|"
+_ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|是)[,:]?[^。]{2,80}|应(?:到|出席)[^。,;]{0,12}\d+[名人][^。]{0,40}|"
                          r"实到[^。,;]{0,12}\d+[名人][^。]{0,30}|"
                          # 来自全县各地各行各业的160多名代表与会.
                          r"[^。,;:]{0,30}?\d+(?:多|余)?名[^。,;]{0,10}?(?:代表|委员|同志)(?:与会|参会|出席|会聚一堂|参加会议)|"
+                         # 来自全县各行各业的221名人大代表,肩负…重托: the count, whatever verb follows.
+                         r"来自[^。,;:]{2,30}?\d+(?:多|余)?名[^。,;]{0,6}?(?:代表|委员)|"
                          # …等出席会议 / …参加了会议: the roll before the verb, commas included (a list of names).
-                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会|小组讨论|分组讨论)(?!的)|"
+                         # Not 出席会议代表260名, which labels a count (read by 应到/应出席 above).
+                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会|小组讨论|分组讨论)(?!的|代表|委员|人数)|"
+                         # 大会执行主席戴荣、…以及…组长刘雅芸在主席台前排就座: who sat on the rostrum.
+                         r"[^。:;!?]{2,160}?在主席台(?:前排)?就座(?!的)|"
                          # 政府旗长希尼、…郝伟出席: a roll whose verb ends the sentence.
                          r"[^。:;]{2,160}?出席(?=[。;])|"
                          # 全体县委委员、县委候补委员;…;…主要负责人参加了会议: a roll in parts.
@@ -174,12 +189,18 @@ _ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|
 _OBSERVERS = re.compile(r"[^。,;:]{2,60}?列席(?:了)?(?:全会|会议|大会)")
 # 全会由县委常委会主持 / 县委书记杨俊主持会议.
 _PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|闭幕会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)"
-                       r"(?:并(?:作|发表)?(?:重要|总结)?讲话)?")
+                       r"(?:并(?:作|发表)?(?:重要|总结)?讲话)?|"
+                       # 大会主席团常务主席伍存强宣布大会开幕 / 孙良才宣布:…会议开幕.
+                       r"[^。,;:]{2,30}?宣布[:,]?[^。,;]{0,30}?(?:全会|会议|大会)(?:开幕|闭幕)")
 # 县委书记杨俊作了讲话 / 杨俊就《决定(讨论稿)》向全会作了说明 / 听取和讨论了杨俊代表县委常委会作的工作报告.
 _SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议|并讨论)?了?[^。,;]{2,40}?报告|"
                     # 代表旗委常委会向全会报告工作.
                     r"[^。,;:]{2,40}?向(?:全会|会议|大会)报告(?:了)?工作|"
                     r"[^。,;:]{2,40}?(?:作了|作|发表了|发表)(?:重要|总结|起草)?(?:讲话|说明|工作报告)|"
+                    # 市委常委、县委书记卢林讲话(陈颖 摄): a caption naming who spoke.
+                    r"[^。,;:]{0,20}?(?:书记|县长|区长|市长|旗长|州长|主任|主席)[\u4e00-\u9fff]{2,3}(?:讲话|致辞)(?![\u4e00-\u9fff])|"
+                    # 县长赵君峰作《政府工作报告》.
+                    r"[^。,;:]{2,40}?(?:作了|作)《[^《》。]{2,20}?报告》|"
                     r"[^。,;:]{2,40}?向(?:全会|会议|大会)作了?[^。;]{0,60}?报告》?|[^。,;:]{2,30}?在总结讲话|"
                     # 县委常委、县委办主任乔毅同志宣读…决议(草案): who read a document out.
                     r"[^。,;:]{2,40}?宣读(?:了)?[^。,;]{2,40}|"
@@ -201,6 +222,8 @@ _MEETING_NAME = re.compile(
     # 中国共产党静乐县第十三次代表大会第五次会议暨经济工作会议 / 县第十三次党代会.
     rf"[^。,;:、“”《》]{{0,16}}?第[{_N}]+次(?:代表大会|党代会)(?:第[{_N}]+次会议)?(?:暨[^。,;:]{{2,12}}?会议)?|"
     rf"[^。,;:、“”《》]{{0,16}}?[{_N}]+届(?:县委|市委|区委)?(?:常委会)?第[\d{_N}]+次会议")
+# A clause that is only a date (本报讯 1月14日, / 2月25日上午,), opening the sentence that names the meeting.
+_DATE_LEAD = re.compile(r"[^。,;]{0,6}?(?:20\d\d年)?(?:\d{1,2}|元)月\d{1,2}(?:日|号)(?:上午|下午|晚上?)?,")
 _CONVENED = re.compile(r"召开|开幕|举行|闭幕|隆重|在[^。,;]{2,20}(?:召开|开幕|举行)")
 
 
@@ -230,6 +253,8 @@ def meeting_name(views: list[View], known: str | None = None) -> MeetingFact | N
             c0 = max(c0, s0)
             if s1 - s0 <= 80:  # 中国共产党…全体会议,于2024年1月5日在芦山举行: the whole short sentence
                 c0, c1 = s0, s1 - (view.text[s1 - 1 : s1] in "。!?;")
+            elif _DATE_LEAD.fullmatch(view.text, s0, c0):
+                c0 = s0  # 2月25日上午,…会议在县一高隆重开幕,…: the date the long sentence opens with
             clause = view.text[c0:c1]
             if re.search(r"筹备|迎接|开好|备战", view.text[c0:start]):
                 continue  # 筹备召开县委十五届六次全会: a meeting to come, not this one
@@ -278,10 +303,14 @@ def meeting_facts(views: list[View], limit: int = 12, known: str | None = None,
     """
     found: list[MeetingFact] = []
     seen: set[str] = set()
+    # A chunk that speaks of a meeting, and the one after it: a news story's next paragraph goes on
+    # about the same meeting (县长赵君峰作《政府工作报告》) without naming it again.
+    about = [bool(_MEETING_WORD.search(v.text)) for v in views]
+    about = [now or (k > 0 and about[k - 1]) for k, now in enumerate(about)]
     for kind, pattern in (("date", _MEETING_DATE), ("attendance", _ATTENDANCE), ("attendance", _OBSERVERS),
                           ("presided", _PRESIDED), ("spoke", _SPOKE)):
-        for view in views:
-            if not _MEETING_WORD.search(view.text):
+        for view, speaks in zip(views, about):
+            if not speaks:
                 continue
             hits = [m for m in pattern.finditer(view.text) if _plain_key(m.group(0)) not in seen]
             if kind == "date":  # a date only in the sentence that names the meeting itself
@@ -289,7 +318,8 @@ def meeting_facts(views: list[View], limit: int = 12, known: str | None = None,
             for m in hits[:5 if kind == "spoke" else 3 if kind == "attendance" else 1]:
                 start, end = m.span()
                 if kind != "attendance":  # the clause the fact stands in, e.g. 县委书记杨俊作了讲话
-                    start, end = view.clause_span(start, end)[0], end
+                    # on its own line: not from the title line above it (丙县人大代表热议政府工作报告)
+                    start = max([view.clause_span(start, end)[0]] + [k for k in view.line_starts() if k < end])
                 text = view.quote(start, end).strip()
                 key = _plain_key(text)
                 if key in seen or len(key) < 4 or _COURTESY.search(key):
@@ -324,6 +354,10 @@ _DECISION_TITLE = re.compile(r"《[^《》]{4,160}(?:决定|决议)》")
 # 会议审议通过了十一届县委工作报告(审议稿)和县委十一届十四次全会决议: a document adopted without 《》.
 _ADOPTED_PLAIN = re.compile(r"(审议通过|审议并通过|表决通过|审议批准)(?:了)?([^《》。;:]{4,80}?(?:报告|决议|决定|方案|规划|纲要|办法|预算)"
                             r"(?:\((?:草案|审议稿|讨论稿)\))?)(?=[。,;]|$)")
+# 会议通过了县第十五次党代会议程 / 通过由31人组成的大会主席团名单: a preparatory session's business.
+_ADOPTED_LIST = re.compile(r"(表决通过|通过)(?:了)?([^《》。;:,]{2,30}?(?:名单|议程))(?=[。,;]|$)")
+# 大会…同意…,决定批准这个报告: a congress's resolution on a report it heard.
+_APPROVED = re.compile(r"(决定批准)((?:这个|该|上述|这两个|这三个)?[^。,;《》]{0,20}?(?:报告|计划|预算|决算))")
 _ISSUER = re.compile(r"^《(中共[^《》关]{2,16}?委(?:员会)?|[^《》关]{2,16}?(?:人民政府|人大常委会|委员会))关于")
 
 
@@ -339,8 +373,8 @@ def decisions(views: list[View], county: str = "", limit: int = 6) -> list[Decis
     for order, view in enumerate(views):
         spans = [(m.start(2), m.end(2), m.group(1)) for m in _ADOPTED.finditer(view.text)]
         spans += [(m.start(), m.end(), "") for m in _DECISION_TITLE.finditer(view.text)]
-        spans += [(m.start(2), m.end(2), m.group(1)) for m in _ADOPTED_PLAIN.finditer(view.text)
-                  if not any(a <= m.start(2) < b for a, b, _ in spans)]
+        spans += [(m.start(2), m.end(2), m.group(1)) for pattern in (_ADOPTED_PLAIN, _APPROVED, _ADOPTED_LIST)
+                  for m in pattern.finditer(view.text) if not any(a <= m.start(2) < b for a, b, _ in spans)]
         for start, end, verb in spans:
             title = view.quote(start, end)
             key = _plain_key(title)
@@ -645,37 +679,50 @@ def honours(views: list[View], limit: int = 10) -> list[Honour]:
 
 # 地区生产总值、…等主要经济指标均实现增长 / 旅游综合收入大幅增长 / 地方一般公共预算收入显著增加.
 _OUTCOME = re.compile(r"([^。,;:]{2,60}?)(均实现增长|均有增长|均保持增长|实现正增长|大幅增长|显著增加|显著提升|稳步增长|"
-                      r"持续增长|保持良好增速|同比增长|较快增长|实现增长)")
+                      r"持续增长|保持良好增速|同比增长|较快增长|实现增长|大幅提升|明显提升|明显提高|显著提高)")
 
 
-# 圆满完成了…确定的各项目标任务 / 约束性指标全部完成 / 经济运行稳中向好 / 综合实力明显增强 / “十二五”圆满收官.
+# 圆满完成了…确定的各项目标任务 / 约束性指标全部完成 / 经济运行稳中向好 / 综合实力明显增强 / “十二五”圆满收官 /
+# 全县发展再上新台阶.
 _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[^。,;]{0,40}?(?:目标任务|各项任务|年度任务|目标)|"
-                        r"[^。,;:]{2,30}?(?:全部完成|基本完成|圆满收官|稳中向好|明显增强|显著增强|稳步推进|全面进步)")
+                        r"[^。,;:]{2,30}?(?:全部完成|基本完成|圆满收官|稳中向好|明显增强|显著增强|稳步推进|全面进步|"
+                        r"再上新台阶|迈上新台阶|迈出(?:了)?坚实步伐|平稳较快发展|持续健康发展)|"
+                        # 全会充分肯定了区委常委会的工作: a plenum's verdict on the body it oversees.
+                        r"(?:全会|会议|大会)(?:充分|高度|一致)?肯定(?:了)?[^。,;:]{2,30}")
 
 
 # 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
-_RESULT = re.compile(r"[^。,;:]{2,30}?(?:取得了?|呈现出?|交出了?)[^。,;:]{0,16}?(?:成效|成绩|成果|态势|局面|进展|突破|答卷)")
-# 也是宜黄工作的突破之年: how the report characterises the year it reviews.
-_YEAR_IS = re.compile(r"(?:是|也是)([^。,;:]{2,24}?之年)")
-# 在全市率先实现规上企业全面复工 / 建设全省首个养殖一体化产业链项目: a first.
-_FIRST = re.compile(r"(?:在全(?:国|省|市|州|区))?率先[^。,;:]{2,24}|(?:全国|全省|全市|全州)(?:首个|首家|首批|第一个|唯一)[^。,;:]{2,20}")
+_RESULT = re.compile(r"[^。,;:]{2,30}?(?:取得了?|呈现出?|交出了?)[^。,;:]{0,24}?(?:成效|成绩|成果|态势|局面|进展|突破|答卷)")
+# 也是宜黄工作的突破之年 / 更是…新城建设奠基起势的一年 / 是脱贫攻坚全面胜利…的五年: how the
+# report characterises the year (or the term) it reviews.
+_YEAR_IS = re.compile(r"(?:是|也是|更是)([^。,;:]{2,30}?(?:之年|的一年|的五年))")
+# 在全市率先实现规上企业全面复工 / 建设全省首个养殖一体化产业链项目 / 首次实现由负转正: a first.
+_FIRST = re.compile(r"(?:在全(?:国|省|市|州|区))?率先[^。,;:]{2,24}|(?:全国|全省|全市|全州)(?:首个|首家|首批|第一个|唯一)[^。,;:]{2,20}|"
+                    # 固定资产投资…首次实现由负转正.
+                    r"[^。,;:]{2,20}?首次(?:实现|突破|进入|跻身)[^。,;:]{2,16}")
 # 大家一致认为,《报告》思路清晰、立意高远 / 认为:报告实事求是: how the delegates received the
 # report, as an article tells it (a communiqué's 全会一致认为 is its own review, read elsewhere).
 _RECEIVED = re.compile(r"(?:代表们|委员们|大家|与会代表|代表)[^。,;]{0,4}?(?:一致认为|普遍认为|一致表示|纷纷表示)[,:]?([^。]{4,80})|"
                        r"认为[,:]?((?:《报告》|报告|政府工作报告)[^。]{4,120})")
 # (一)疫情防控交出优异答卷。/ 最鼓舞人心的是,招大引强再结新硕果。: a paragraph's own headline.
-_HEADLINE_LEAD = re.compile(r"(?:[(\[]?[一二三四五六七八九十]+[)\]、.]|\d{1,2}[.、]|[一二三四五六七八九十]是|最[^,。]{2,6}的是,)?")
+_HEADLINE_LEAD = re.compile(r"(?:——|[(\[]?[一二三四五六七八九十]+[)\]、.]|\d{1,2}[.、]|[一二三四五六七八九十]是|最[^,。]{2,6}的是,)?")
 
 
 def headlines(view: View) -> Iterator[tuple[int, int]]:
     """Spans of the review's paragraph headlines: a short first sentence of a paragraph that goes
     on after it, with no figure (a line of one short sentence is a caption or a title)."""
-    starts = view.line_starts()
+    # A paragraph starts on a new line, or after a sentence's end with a list marker (——, (一)),
+    # which survives where line breaks were lost.
+    marked = [m.start() + 1 for m in re.finditer(r"。(?=——|[(\[][一二三四五六七八九十]+[)\]])", view.text)]
+    starts = sorted(set(view.line_starts()) | set(marked))
     for k, next_line in zip(starts, starts[1:] + [len(view.text)]):
+        if k == 0 and view.chunk.heading:
+            continue  # the chunk's heading path (一、过去一年工作回顾), not a paragraph's headline
         end = view.text.find("。", k)
-        if end < 0 or not 6 <= end - k <= 32 or end + 1 >= next_line or re.search(r"[\d:]", view.text[k:end]):
-            continue
         lead = _HEADLINE_LEAD.match(view.text, k).end()
+        alone = end + 1 >= next_line and lead == k  # a caption or a title, unless a list marker leads it
+        if end < 0 or not 6 <= end - k <= 32 or alone or re.search(r"[\d:]", view.text[k:end]):
+            continue
         if end - lead >= 6 and not re.search(r"各位代表|同志们", view.text[k:end]):
             yield lead, end
 
@@ -699,8 +746,11 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
         if view.part == "review":
             matches += [(span, 0, True) for span in headlines(view)]
         for span, rank, whole_clause in sorted(matches):
-            if view.part == "other" and re.search(r"要|力争|确保|将|努力", view.text[slice(*view.sentence_span(*span))][:12]):
+            s0 = view.sentence_span(*span)[0]
+            if view.part == "other" and re.search(r"要|力争|确保|将|努力", view.text[s0 : s0 + 12]):
                 continue
+            if _BY_YEAR.search(view.text[s0 : span[0]]):
+                continue  # 到2027年,城乡融合发展取得明显成效: a goal, not a result
             start, end = view.clause_span(*span) if whole_clause else span
             if re.search(r"\d", view.text[start:end]):
                 continue  # a clause with a figure is the figures' business

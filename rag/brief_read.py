@@ -29,7 +29,9 @@ PLAN_HEADING = re.compile(r"工作思路|重点任务|主要任务|工作安排|
 # A plan heading that ended up inside a chunk's text (a heading glued to the previous line).
 PLAN_LINE = re.compile(r"[一二三四五六七八九十]+、[^。；\n]{0,24}(?:工作思路|重点任务|主要任务|工作安排)")
 # An opening that announces the plan without a heading of its own (总体思路, 预期目标为).
-PLAN_INTRO = re.compile(r"总体思路|总体要求|预期目标|主要目标")
+# Only where it introduces them (总体要求是: / 预期目标为): an article listing the report's parts
+# (三是2016年总体要求和重点工作) does not start the plan there.
+PLAN_INTRO = re.compile(r"(?:总体思路|总体要求|预期目标|主要目标)(?:是|为|[:：,，])")
 TARGET_CUE = re.compile(r"预期目标|主要目标|目标|力争|确保|争取|计划|到20\d\d年|将达到|突破")
 ACTUAL_CUE = re.compile(r"预计完成|完成了|实现了|同比|比上年|较上年|过去一年|全年完成")
 _LATER_YEAR = re.compile(r"到\s*(20\d\d)\s*年")

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-BRIEF_VERSION = 8  # bump when generation changes in a way that should redo exported briefs
+BRIEF_VERSION = 9  # bump when generation changes in a way that should redo exported briefs
 
 # [.] rather than an escaped dot: llama.cpp's GBNF parser rejects the escape its schema converter emits.
 # Bounded lengths: the grammar built from an unbounded [0-9]+ let a small model write digits

@@ -162,7 +162,9 @@ def test_outcomes_without_figures(seed):
     assert all(not any(ch.isdigit() for ch in o.text) for o in found)
     assert outcomes(seed(REPORT)[2]) == []  # the plan part only: nothing achieved yet
     # The communiqué's review of the year: a result clause, no figure.
-    assert [o.text for o in outcomes(seed(PLENUM)[2])] == ["芦山现代化建设各项事业取得新的进展"]
+    # The communiqué's review of the year and its verdict on the standing committee, no figure; not
+    # its goals (到2027年,城乡融合发展取得明显成效).
+    assert [o.text for o in outcomes(seed(PLENUM)[2])] == ["全会充分肯定县委常委会的工作", "芦山现代化建设各项事业取得新的进展"]
 
 
 def _views_of_text(tmp_path, text: str, name: str = "x.txt"):
@@ -215,6 +217,30 @@ def test_general_shapes_of_the_genre(tmp_path):
     assert not has(meeting, "人大代表热议")  # 代表 the delegates, not 代表 an organ reporting
     assert has(meeting, "各代表团举行分组讨论")
     assert has(outcomes(article), "报告思路清晰、务实可行")
+
+
+def test_a_news_story_of_a_congress_opening(tmp_path):
+    """An opening session as a newspaper tells it: the date before the name, the roll on the
+    rostrum, the count, who declared it open, the report delivered in the next paragraph, and an
+    article that lists the report's parts without that list starting the plan."""
+    story = _views_of_text(tmp_path, (
+        "发布时间:2016-02-27 13:03 我要投稿\n"
+        "2月25日上午,备受关注的丁县第十三届人民代表大会第五次会议在县会堂隆重开幕,来自全县的代表们欢聚一堂,共商发展大计!\n"
+        "大会主席团常务主席张一、李二在主席台前排就座。\n"
+        "本次会议应到代表288名,出席会议代表260名,符合法定人数。上午9时,常务主席李二宣布大会开幕。\n\n"
+        "\n"
+        "在热烈的掌声中,丁县人民政府县长王三作《政府工作报告》。报告共分三个部分:一是2015年工作回顾。"
+        "二是2016年总体要求和重点工作。三是加强政府自身建设。王三说,2015年是丁县发展进程中极不平凡的一年,"
+        "全县上下圆满完成了“十二五”规划的目标任务,知名度和美誉度大幅提升。\n"), "story.txt")
+    meeting = meeting_facts(story)
+    assert has(meeting, "2月25日上午", "第十三届人民代表大会第五次会议在县会堂隆重开幕")
+    assert has(meeting, "张一、李二在主席台前排就座") and not has(meeting, "我要投稿")
+    assert has(meeting, "应到代表288名,出席会议代表260名")  # the count whole, not cut at 出席会议
+    assert has(meeting, "李二宣布大会开幕")
+    assert has(meeting, "县长王三作《政府工作报告》")  # a chunk after the one naming the meeting
+    found = outcomes(story)
+    assert has(found, "圆满完成了“十二五”规划的目标任务") and has(found, "知名度和美誉度大幅提升")
+    assert has(found, "极不平凡的一年")
 
 
 def test_every_item_on_every_seed_is_verbatim_and_grounded(seed):
