@@ -24,6 +24,10 @@ COLLECTION_WORDS = re.compile(r"这些|这批|这几份|已索引|索引|库里|
 DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)")
 DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:几|多少)天")
 _TYPES = ("政府工作报告", "全会公报", "统计公报", "关于政府工作报告的文章")
+# How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
+# 2024年政府工作报告: a plenum's communiqué and a report, of one place).
+_TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
+               "统计公报": re.compile(r"统计公报")}
 
 
 @dataclass
@@ -80,13 +84,18 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
     docs = _openings(corpus)
     if question.places:
         docs = [d for d in docs if d.county in question.places]
+    if DATE_GAP_QUESTION.search(question.text):
+        named = {t for t, pattern in _TYPE_NAMED.items() if pattern.search(question.text)}
+        if named:  # each document by the type it is named by: one of each, or two of one
+            docs = [d for d in docs if d.meta.get("doc_type") in named]
+        if question.years:
+            docs = [d for d in docs if _years_of(d) & question.years]
+        return _date_gap(question, docs)
     wanted_type = next((t for t in _TYPES if t in question.text), None)
     if wanted_type:
         docs = [d for d in docs if d.meta.get("doc_type") == wanted_type]
     if question.years:  # 2022年的统计公报: a document of the year it reviews, plans or is dated
         docs = [d for d in docs if _years_of(d) & question.years]
-    if DATE_GAP_QUESTION.search(question.text):
-        return _date_gap(question, docs)
     if not asks_about_documents(question.text) or question.is_quantity and not re.search(r"几份|多少份", question.text):
         return None
     what = "、".join(question.places) if question.places else "全部"

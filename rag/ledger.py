@@ -310,6 +310,13 @@ def _clean_gap(gap: str) -> bool:
     return not _FILLER.sub("", gap)
 
 
+# 社零从6.8亿元增加到25.3亿元 / 比重由2020年的20%提高到25%: the figure after 从/由 is where a change
+# started (an earlier year's); the row is the figure it reached.
+_FROM_GAP = re.compile(r"\s*(?:从|由)\s*(?:(?:19|20)\d{2}\s*年(?:末|底)?的?)?\s*")
+# The year the change reached, between its verb and its figure (增加到2011年的95.2亿元): the row's year.
+_REACHED_YEAR = re.compile(r"(?<=[到至])\s*(?:19|20)\d{2}\s*年(?:末|底)?的?")
+
+
 _TO_LEVEL = re.compile(r"(?:增长|增加|提高|提升|上升|下降|降低|减少|降)(?:到|至)")
 
 
@@ -601,6 +608,7 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
     current: _Alias | None = None
     row: _Row | None = None
     ind_start = anchor = 0
+    started = False  # the last figure was a change's start value (从6.8亿元)
     i = 0
     while i < len(tokens):
         pos, what, obj = tokens[i]
@@ -616,6 +624,11 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         if current is None:
             continue
         gap = shadow[anchor : fig.start]
+        if _FROM_GAP.fullmatch(gap) and gap.strip():
+            anchor, started = fig.end, True  # the start value: no row; the indicator goes on
+            continue
+        if started:
+            gap, started = _REACHED_YEAR.sub("", gap), False
         if not _clean_gap(gap):
             current = row = None
             continue
@@ -840,7 +853,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # Bump when the layout or the extraction rules change: the ledger is then rebuilt by the next `index`.
 # 3: sentences addressed to the model (rag.injection) are never rows; the llm_typing table.
 # 4: figures with thousands separators (28,583万元); 财政总收入, 农民人均纯收入; 粮食总产, 社零, 社消, 固投.
-SCHEMA_VERSION = 4
+# 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached.
+SCHEMA_VERSION = 5
 
 
 def _quoted(column: str) -> str:

@@ -16,18 +16,21 @@ from dataclasses import dataclass, field
 
 from rag.compare import KIND_GROUPS, Reading, bounds, reading
 from rag.evidence import content_terms, term_coverage
-from rag.figures import TARGET, asked_families, unit_family
+from rag.figures import ACTUAL, TARGET, asked_families, asked_kind, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in, without_indicator_names
+from rag.places import find_mentions
 from rag.question import Question
 
 SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)|从(高|低|大|小|多|少)到[高低大小多少]|(第一|垫底)")
-DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|(?:高|低|多|少|快|慢)(?:出|了)?(?:多少|几)")
+# 番禺区的GDP是昌乐县的多少倍: the first place's figure over the second's.
+RATIO = re.compile(r"(?:多少|几)倍")
+DIFFERENCE = re.compile(r"相差|差距|差多少|差了多少|差几|(?:高|低|多|少|快|慢)(?:出|了)?(?:多少|几)")
 _MORE = {"高", "快", "大", "多"}
 _RATES = {"percent", "points", "permille"}
 QUANTITY_WORDS = re.compile(r"多少|几|百分之|哪个|最|更")
 KIND_WORD = {"target": "预期目标", "stretch": "力争", "estimate": "预计", "actual": ""}
 # A part of a question that only asks for the verdict: 哪个更高, 哪个县最快, 谁更多.
-_VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县市区]?(?:的)?(?:增速|增幅)?(?:更|较|最)[高低快慢大小多少]")
+_VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县市区]?(?:的)?(?:增速|增幅)?(?:更|较|最)?[高低快慢大小多少]")
 # The words of comparing and ranking, blanked before the coverage check (they ask, they are not asked
 # about): 之间差了多少, 相比哪个多, 从高到低排一下.
 _COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[高低大小多少快慢]到[高低大小多少快慢]|排一下|排序|排名|排列|"
@@ -37,6 +40,8 @@ _COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[�
 _ASKING_TOKEN = re.compile(
     r"几\w?|多少\w*|增长了?|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|哪家|哪一家|相差|差距|县|市|区|个|个?百分点"
     r"|[两三四五六几多各]地中?|[高低多少快慢](?:出|了)?(?:多少)?|分别|各自|第一|垫底"
+    # The kind asked of each place (kinds_by_place reads it): 实际增速, 要达到的目标值, 几个点.
+    r"|实际|目标值|要|预计|点|额|大约|约|同年|倍"
     r"|[更较最谁比差各给定钱]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅)|(?:更|较)(?:快|慢)")
@@ -82,10 +87,8 @@ def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
     return KIND_GROUPS["target"]
 
 
-def years_by_place(question: Question) -> dict[str, int]:
-    """The year the question binds to each place it names: 尉犁县2024年和兴山县2023年 gives
-    尉犁县 2024 and 兴山县 2023. A place followed by no year of its own, before the next place, is
-    left out (the question's years then apply to it as a whole)."""
+def _segments(question: Question) -> list[tuple[str, str]]:
+    """Each place the question names, with the words from it to the next place named."""
     spots = []
     for place in question.places:
         forms = [place] + ([place[:-1]] if len(place) > 2 and place[-1] in "县市区旗" else [])
@@ -93,11 +96,30 @@ def years_by_place(question: Question) -> dict[str, int]:
         if at >= 0:
             spots.append((at, place))
     spots.sort()
-    bound = {}
-    for (at, place), (nxt, _) in zip(spots, spots[1:] + [(len(question.text), "")]):
-        if m := _YEAR.search(question.text, at, nxt):
-            bound[place] = int(m.group(1))
+    return [(place, question.text[at:nxt]) for (at, place), (nxt, _) in zip(spots, spots[1:] + [(len(question.text), "")])]
+
+
+def years_by_place(question: Question) -> dict[str, int]:
+    """The year the question binds to each place it names: 尉犁县2024年和兴山县2023年 gives
+    尉犁县 2024 and 兴山县 2023. A place followed by no year of its own, before the next place, is
+    left out (the question's years then apply to it as a whole)."""
+    bound = {place: int(m.group(1)) for place, words in _segments(question) if (m := _YEAR.search(words))}
     return bound if len(set(bound.values())) > 1 else {}  # one shared year: the question's years already say it
+
+
+_SAYS_ACTUAL = re.compile(r"预计|实际|完成|实现")
+
+
+def kinds_by_place(question: Question) -> dict[str, str]:
+    """The kind the question binds to each place when it asks different kinds of them: 兴山县2024年
+    的预期目标与牟定县2023年的实际增速 gives 兴山县 target and 牟定县 actual. Empty when the places
+    are not asked different kinds (the question's kind then applies to all)."""
+    bound = {}
+    for place, words in _segments(question):
+        kind = asked_kind(words) or (ACTUAL if _SAYS_ACTUAL.search(words) else None)
+        if kind:
+            bound[place] = kind
+    return bound if len(set(bound.values())) > 1 else {}
 
 
 def _readings(ledger: Ledger, question: Question, place: str | None, indicator: Indicator,
@@ -109,7 +131,7 @@ def _readings(ledger: Ledger, question: Question, place: str | None, indicator: 
         rows = [f for f in rows if f.year == own_year]
     elif question.years:
         rows = [f for f in rows if f.year in question.years]
-    kinds = _kind_group(rows, question.kind)
+    kinds = _kind_group(rows, kinds_by_place(question).get(place, question.kind) if place else question.kind)
     found = [r for f in rows if f.kind in kinds and (r := reading(f, measure))]
     wanted = (question.families or frozenset()) - _RATES
     if measure == LEVEL and wanted:
@@ -128,6 +150,8 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     """
     # Years go before jieba cuts (2024年定的 would give 年定), and the asking words with them.
     text = _COMPARING.sub(" ", re.sub(r"(?:19|20)\d\d\s*年", " ", without_indicator_names(question.text)))
+    for m in find_mentions(text):  # every place named, provinces too (内蒙古正蓝旗): the scope, not the content
+        text = text[: m.start] + " " * len(m.surface) + text[m.end :]
     for ind in indicators:
         text = text.replace(ind.name, " ")
     for r in readings:
@@ -208,6 +232,9 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
     if a.unit != b.unit:
         return "", []
     diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
+    if RATIO.search(question.text) and b.number:
+        times = f"{round(a.number / b.number, 2):g}"
+        return f"{a.fact.place}是{b.fact.place}的{times}倍。", [times]
     if question.compare:
         if a.number == b.number:
             return "两者相同。", []

@@ -144,7 +144,8 @@ def _split_name(name: str) -> tuple[str, str, bool]:
                 while stripped:
                     stripped = False
                     for nation in _nations():
-                        if stem.endswith(nation) and len(stem) > len(nation):
+                        # 内蒙古自治区 keeps 内蒙古: a stem is never peeled below two characters.
+                        if stem.endswith(nation) and len(stem) - len(nation) >= 2:
                             stem, stripped = stem[: -len(nation)], True
                             break
             return stem, keep, autonomous

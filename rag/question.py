@@ -20,7 +20,7 @@ YES_NO_QUESTION = re.compile(r"是否|有没有|是不是|能否|吗[？?]?$")
 # Which of two places is ahead (哪个更快, 哪个县更高): the verdict is computed, not generated.
 COMPARE_QUESTION = re.compile(r"(?:哪个|哪一个|哪家|谁)[县市区]?(?:的)?[^，,。？?]{0,6}?(?:更|较)(快|高|多|大|低|少|慢|小)"
                               # 增速谁高 / 相比哪个多: the verdict word right after who.
-                              r"|(?:哪个|哪一个|哪家|谁)[县市区]?(?:的)?(快|高|多|大|低|少|慢|小)(?=[?？。,，]|$)")
+                              r"|(?:哪个|哪一个|哪家|谁)[县市区]?(?:的)?(快|高|多|大|低|少|慢|小)(?=[?？。,，、]|$)")
 # Questions that ask for a quantity; an answer without any number does not answer them.
 QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿]|百分之|比重|占比|比例是")
 
@@ -42,9 +42,20 @@ class Question:
     places: list[str] = field(default_factory=list)  # filled by the scope stage
 
 
+# A year written with two digits, as people type it (兴山24年固投, 11年盐田社零), not a span of years
+# (近10年, 过去20年, 10年来, 20年代) nor part of a longer number.
+_SHORT_YEAR = re.compile(r"(?<![\d.%])(?<![近过去这前后第每多连续约满了用花经])(\d{2})(?=年(?![来间内前后以代度龄轻限期底末]))")
+
+
+def full_years(text: str) -> str:
+    """``24年`` as ``2024年`` (``98年`` as ``1998年``), so every later stage reads the year."""
+    return _SHORT_YEAR.sub(lambda m: ("20" if int(m.group(1)) <= 50 else "19") + m.group(1), text)
+
+
 def validate_question(text: str, max_chars: int) -> str:
-    """Collapse whitespace; refuse empty and overlong questions before any model is started."""
-    text = " ".join(text.split())
+    """Collapse whitespace, write two-digit years out; refuse empty and overlong questions before
+    any model is started."""
+    text = full_years(" ".join(text.split()))
     if not text:
         raise InputError("the question is empty.")
     if len(text) > max_chars:

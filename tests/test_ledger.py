@@ -612,3 +612,12 @@ def test_thousands_separators_are_one_figure_and_a_comma_still_ends_a_clause():
     assert row.value in row.quote  # the row's value stands verbatim in its quote
     rows = facts("地区生产总值增长5%,规上工业企业达到30家。", REVIEW)
     assert [(r.indicator, r.value) for r in rows] == [("地区生产总值", "5"), ("规模以上工业企业", "30")]
+
+
+def test_a_change_from_one_figure_to_another_gives_the_figure_reached():
+    meta = {"county": "某州", "year_under_review": 2011, "doc_type": "政府工作报告"}
+    facts = extract_facts("地区生产总值从2005年的28.02亿元增加到2011年的95.2亿元,增长3.4倍;"
+                          "社会消费品零售总额从6.8亿元增加到25.3亿元。", "", meta, "c1")
+    assert [(f.indicator, f.year, f.value) for f in facts] == [("地区生产总值", 2011, "95.2"),
+                                                              ("社会消费品零售总额", 2011, "25.3")]
+    assert facts[1].quote == "社会消费品零售总额从6.8亿元增加到25.3亿元"

@@ -132,6 +132,8 @@ def test_each_place_is_read_in_the_year_the_question_gives_it(tmp_path):
     ("给甲县2022年定的GDP增长和乙县2023年的相差几个百分点?", "乙县比甲县高1.2个百分点。"),
     ("甲县2023年地区生产总值增速比乙县2023年高出几个百分点?", "甲县比乙县高1.8个百分点。"),
     ("甲县和乙县2023年的地区生产总值之间差了多少?", "乙县比甲县高5亿元。"),
+    # A ratio, the first place's figure over the second's, in one unit (1250000万元 is 125亿元).
+    ("2023年甲县的GDP大约是乙县同年的多少倍?", "甲县是乙县的0.96倍。"),
 ])
 def test_the_ways_users_ask_for_a_comparison(tmp_path, question, ending):
     got = answer_from_ledger(_q(question, "甲县", "乙县"), _two_year_ledger(tmp_path), 0.4)
@@ -165,6 +167,9 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     assert typed.answered_from == "documents" and "2024年的政府工作报告共2份" in typed.answer  # 芦山, 兴山
     gap = seeds_ledger.ask("芦山县的两份文件的日期相差几天?")
     assert gap.answered_from == "documents" and re.search(r"相差\d+天", gap.answer)
+    # Two documents of one place, each named by its type: the plenum of 1月5日, the report of 1月15日.
+    typed_gap = seeds_ledger.ask("芦山县委十五届六次全会召开的日期与芦山县2024年政府工作报告的日期相隔几天?")
+    assert typed_gap.answered_from == "documents" and "相差10天" in typed_gap.answer
     # A question about what documents say is not a question about documents.
     fake_llm.queue("文档中未提及。")
     assert seeds_ledger.ask("哪些县提出创建乡村振兴示范县?").answered_from != "documents"
@@ -191,3 +196,45 @@ def test_an_amount_without_its_growth_still_shows_beside_the_one_with_it(tmp_pat
     got = answer_from_ledger(_q("甲县2022年一般公共预算收入完成多少、增长多少?", "甲县"), ledger, 0.4)
     assert got and got.text.startswith("甲县2022年一般公共预算收入30,161万元，增长14.6%[1]")
     assert "另一处为28,583万元[2]，两处数字不一致" in got.text
+
+
+def _target_and_actual_ledger(tmp_path):
+    """甲县's report reviews 2023 and sets 2024 targets; 乙县's reviews 2023."""
+    ledger = Ledger(tmp_path / "l.sqlite")
+    docs = (("甲县", "/a.txt", "一、2023年工作回顾", "全年完成地区生产总值120亿元,增长8%。"),
+            ("甲县", "/a.txt", "二、2024年工作安排", "主要预期目标是:地区生产总值增长10%左右。"),
+            ("乙县", "/c.txt", "一、2023年工作回顾", "全年完成地区生产总值90亿元,增长6.5%。"))
+    for n, (county, source, heading, text) in enumerate(docs):
+        meta = {"county": county, "adcode": county, "file": source[1:], "source": source, "doc_hash": source,
+                "year_under_review": 2023, "plan_year": 2024}
+        ledger.put_document(f"{source}#{n}", source, extract_facts(text, heading, meta, f"{source}-{n}"))
+    return ledger
+
+
+@pytest.mark.parametrize(("question", "ending"), [
+    # Each place is asked its own kind: 甲县's target, 乙县's outcome.
+    ("甲县2024年地区生产总值增长预期目标,与乙县2023年地区生产总值的实际增速相比,哪个更高?", "甲县更高，高出3.5个百分点。"),
+    ("甲县24年GDP目标增速 比乙县23年GDP实际增速高几个点", "甲县比乙县高3.5个百分点。"),  # two-digit years, 几个点
+    ("甲县2024年GDP增长目标和乙县2023年实际增速比,哪个高、差几个百分点?", "甲县更高，高出3.5个百分点。"),
+])
+def test_a_target_of_one_place_against_the_outcome_of_another(tmp_path, question, ending):
+    from rag.question import full_years
+
+    got = answer_from_ledger(_q(full_years(question), "甲县", "乙县"), _target_and_actual_ledger(tmp_path), 0.4)
+    assert got and got.text.endswith(ending), got and got.text
+    assert [f.kind for f in got.facts] == ["target", "actual"]
+
+
+def test_one_kind_asked_of_both_places_binds_both(tmp_path):
+    # 目标 once, after both places: a target for each; 乙县 has none, so the ledger does not answer.
+    assert answer_from_ledger(_q("甲县和乙县2024年地区生产总值增长目标分别是多少?", "甲县", "乙县"),
+                              _target_and_actual_ledger(tmp_path), 0.4) is None
+
+
+def test_two_digit_years_are_written_out_but_spans_of_years_are_not():
+    from rag.question import full_years
+
+    assert full_years("11年盐田社零比迪庆州高多少") == "2011年盐田社零比迪庆州高多少"
+    assert full_years("98年的GDP") == "1998年的GDP"
+    for text in ("近10年GDP增长多少", "过去20年", "10年来", "20年代", "用了12年", "2024年GDP"):
+        assert full_years(text) == text

@@ -118,3 +118,10 @@ def test_the_word_lists_are_package_data_with_their_sources():
                                          ("黎平镇新建学校一所。", []), ("黎平县新建学校一所。", ["黎平县"])])
 def test_words_from_the_data_file_decide_what_is_a_place(text, found):
     assert [m.division.name for m in find_mentions(text)] == found
+
+
+def test_a_province_keeps_a_stem_that_ends_like_a_nation():
+    # 内蒙古自治区: 蒙古 is a nation's name, but peeling it would leave 内; the stem is 内蒙古.
+    assert [(m.surface, m.division.name) for m in find_mentions("2018年内蒙古正蓝旗")] == [
+        ("内蒙古", "内蒙古自治区"), ("正蓝旗", "正蓝旗")]
+    assert [m.division.name for m in find_mentions("广西的GDP")] == ["广西壮族自治区"]
