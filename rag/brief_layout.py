@@ -14,6 +14,7 @@ from collections.abc import Callable
 from rag.brief_schema import CountyBrief, Source
 
 PLENUM, REPORT, ARTICLE, STATS = "全会公报", "政府工作报告", "关于政府工作报告的文章", "统计公报"
+CONGRESS = "党代会文件"  # laid out as a plenum: the meeting, its decisions, its goals
 
 _REST = ("projects", "risks", "policy_terms")
 ORDERS: dict[str, tuple[str, ...]] = {
@@ -26,6 +27,7 @@ ORDERS: dict[str, tuple[str, ...]] = {
     STATS: ("indicators", "targets", "outcomes", "honours", "commitments", "frameworks", "tasks", *_REST,
             "meeting", "decisions"),
 }
+ORDERS[CONGRESS] = ORDERS[PLENUM]
 
 # One page: rows of (left column, right column), each a tuple of section names; empty sections
 # and empty rows are left out, and a row with one filled column spans the page.
@@ -38,6 +40,7 @@ HTML_ROWS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
     ARTICLE: ((("strategy",), ("indicators",)), (("targets", "projects"), ("tasks", "risks", "policy_terms"))),
     STATS: ((("indicators",), ("targets",)), (("tasks", "projects"), ("strategy", "risks", "policy_terms"))),
 }
+HTML_ROWS[CONGRESS] = HTML_ROWS[PLENUM]
 # The sections of the dense block, with the most items of each it shows.
 STRATEGY = (("frameworks", 2), ("commitments", 4), ("honours", 3), ("outcomes", 2))
 # On a page with the dense block, risks (two printed lines each) give up room to it.

@@ -23,11 +23,11 @@ COLLECTION_WORDS = re.compile(r"这些|这批|这几份|已索引|索引|库里|
 # 哪些文件是2022年的统计公报 / 有几份报告是关于…: the documents are the question's subject.
 DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)")
 DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:几|多少)天")
-_TYPES = ("政府工作报告", "全会公报", "统计公报", "关于政府工作报告的文章")
+_TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
 # 2024年政府工作报告: a plenum's communiqué and a report, of one place).
 _TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
-               "统计公报": re.compile(r"统计公报")}
+               "统计公报": re.compile(r"统计公报"), "党代会文件": re.compile(r"党代会|第[一二三四五六七八九十]+次代表大会")}
 
 
 @dataclass

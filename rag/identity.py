@@ -25,6 +25,8 @@ TITLE, FILENAME, TEXT, TABLE, UNKNOWN = "title", "filename", "text", "division t
 
 GWR = "政府工作报告"
 PLENUM = "全会公报"
+# A party congress (中国共产党…县第十六次代表大会): its report, or news of its sessions.
+CONGRESS = "党代会文件"
 STATS = "统计公报"
 ARTICLE = "关于政府工作报告的文章"
 
@@ -106,6 +108,9 @@ def _article_years() -> tuple[re.Pattern, re.Pattern]:
 
 
 _PLENUM_TITLE = re.compile(rf"全体(?:[(（]?扩大[)）]?)?会议公报|全会公报|委员会第[{_NUM}]+次全体(?:[(（]?扩大[)）]?)?会议|委[{_NUM}]+届[{_NUM}]+次全(?:体)?会")
+# 中国共产党凤翔县第十六次代表大会 / 县第十五次党代会: a party congress, not a plenum of its committee
+# and not a people's congress (人民代表大会).
+_CONGRESS = re.compile(rf"(?:中国共产党|中共)[^。,，;；\n]{{0,16}}?第[{_NUM}]+次代表大会|第[{_NUM}]+次党代会")
 _PLENUM_BODY = re.compile(r"全会(?:认为|指出|强调|要求|号召|审议|听取|决定|充分肯定|提出|一致认为)")
 _MEETING = re.compile(
     # A dateline may wrap inside the name (在宜黄县第十八届人民代表大会 / 第三次会议上).
@@ -324,6 +329,9 @@ def _doc_type(title: str, fname: str, head: str, text: str) -> Field[str]:
             return Field(STATS, label)
         if _PLENUM_TITLE.search(source):
             return Field(PLENUM, label)
+        # Not a title that announces one (中共丰县第十六次代表大会定于7月召开: a plenum's news).
+        if _CONGRESS.search(source) and not _MEETING.search(source) and not re.search(r"定于|将于|筹备|关于召开", source):
+            return Field(CONGRESS, label)
         if "政府工作报告" in source and _article_title().search(source):
             return Field(ARTICLE, label)
         if "政府工作报告" in source and not re.search(r"关于.{0,20}政府工作报告的决议|征求意见", source):
@@ -336,9 +344,19 @@ def _doc_type(title: str, fname: str, head: str, text: str) -> Field[str]:
         return Field(PLENUM, TEXT)
     if _opens_on_plenum(text):
         return Field(PLENUM, TEXT)
+    if _opens_on_congress(text):
+        return Field(CONGRESS, TEXT)
     if re.search(r"政府工作报告|报告政府工作", text) and _article_markers().search(text) and not _GWR_ADDRESS.search(text):
         return Field(ARTICLE, TEXT)
     return Field()
+
+
+def _opens_on_congress(text: str) -> bool:
+    """News of a party congress names it, convening, in its first lines: "1月11日,中国共产党新昌县
+    第十五次代表大会在…举行预备会议"."""
+    head = text[:400]
+    m = _CONGRESS.search(head)
+    return bool(m and not _MEETING.search(head[: m.start()]) and re.search(r"召开|开幕|闭幕|举行|预备会议", head))
 
 
 def _gwr_or_article(text: str) -> str:
@@ -348,11 +366,23 @@ def _gwr_or_article(text: str) -> str:
     return ARTICLE if _article_markers().search(text) else GWR
 
 
+# The short name of a committee's plenum: 县委十二届二次全体(扩大)会议, 县委十四届五次全会.
+_PLENUM_SHORT = re.compile(rf"委[{_NUM}]+届[{_NUM}]+次全(?:体)?(?:[(（]扩大[)）])?(?:会议|会)")
+
+
 def _opens_on_plenum(text: str) -> bool:
-    """News of a plenum says so in its first sentence: "7月26日，中共…第四届委员会第十二次全体会议召开"."""
-    first = re.split(r"[。！？\n]", text[:300], maxsplit=1)[0]
-    m = _MEETING.search(first)
-    return bool(m and "委员会" in m.group(0) and re.search(r"召开|举行|开幕", first))
+    """News of a plenum says so in its first sentence: "7月26日，中共…第四届委员会第十二次全体会议召开".
+
+    The first sentence of each of the first three lines that are not a byline or a caption (记者
+    王毅, 讨论会现场: under 15 characters) counts.
+    """
+    lines = [line.strip() for line in text[:800].splitlines() if len(line.strip()) >= 15][:3]
+    for line in lines:
+        first = re.split(r"[。！？]", line, maxsplit=1)[0]
+        m = _MEETING.search(first)
+        if (m and "委员会" in m.group(0) or _PLENUM_SHORT.search(first)) and re.search(r"召开|举行|开幕", first):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -588,4 +618,4 @@ def identify(text: str, title: str | None = None, filename: str | None = None) -
     )
 
 
-__all__ = ["ARTICLE", "GWR", "PLENUM", "STATS", "Field", "Identity", "identify"]
+__all__ = ["ARTICLE", "CONGRESS", "GWR", "PLENUM", "STATS", "Field", "Identity", "identify"]

@@ -7,7 +7,7 @@ import re
 import opencc
 import pytest
 
-from rag.identity import ARTICLE, GWR, PLENUM, STATS, identify
+from rag.identity import ARTICLE, CONGRESS, GWR, PLENUM, STATS, identify
 from rag.places import resolve
 from tests.conftest import SEEDS
 
@@ -317,3 +317,16 @@ def test_an_enlarged_plenum_written_with_brackets_is_a_plenum_and_its_name_drops
         ident = identify(text.replace("(扩大)", bracket))
         assert ident.doc_type.value == "全会公报", bracket
         assert ident.meeting.value == f"中国共产党某某县第十二届委员会第四次全体{bracket}会议"
+
+
+def test_a_party_congress_and_news_of_a_plenum_session():
+    congress = ("1月11日,中国共产党甲县第十五次代表大会在县大剧院举行预备会议。张三主持会议。\n"
+                "会议通过了县第十五次党代会议程。")
+    assert identify(congress, "a.txt").doc_type.value == CONGRESS
+    # A byline first, then the plenum in its short name (县委十二届二次全体(扩大)会议).
+    news = "记者 王毅\n1月6日,中共乙县县委十二届二次全体(扩大)会议在县城隆重召开。开幕会后,代表分组讨论工作报告。"
+    assert identify(news, "b.txt").doc_type.value == PLENUM
+    # A plenum's news whose title announces the next congress is the plenum's.
+    announced = ("中共丙县第十六次代表大会定于7月召开\n4月26日上午,中国共产党丙县第十五届委员会第十二次全体会议举行,"
+                 "研究召开中共丙县第十六次代表大会的有关事项。")
+    assert identify(announced, "c.txt").doc_type.value == PLENUM
