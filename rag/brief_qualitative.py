@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -56,6 +57,16 @@ class View:
     origin: list[int]
     part: str  # review | plan | other, from the units of the chunk
     raw: str  # what the view was made from: the chunk's heading path, a newline, its body
+    # (view offset, part) where each unit of the chunk starts: a chunk may hold the review's last
+    # sentences and the plan's first (大会认为… then 大会赞成报告提出的…总体要求).
+    unit_parts: tuple[tuple[int, str], ...] = ()
+
+    def part_at(self, offset: int) -> str:
+        """The part of the unit at ``offset``; the chunk's part (from its heading or lines) where
+        none of its units has one."""
+        if all(p == "other" for _, p in self.unit_parts):
+            return self.part
+        return next((p for start, p in reversed(self.unit_parts) if start <= offset), self.unit_parts[0][1])
 
     def quote(self, start: int, end: int) -> str:
         """The chunk's own text for the view's span [start, end)."""
@@ -119,6 +130,9 @@ def views_of(chunks: list[StoredChunk], units: list[Unit]) -> list[View]:
     which then holds for the chunks after it.
     """
     parts = {u.chunk.id: u.part for u in units}
+    of_chunk: dict[str, list[Unit]] = {}
+    for unit in units:
+        of_chunk.setdefault(unit.chunk.id, []).append(unit)
     views, carried = [], "other"
     for chunk in chunks:
         part = parts.get(chunk.id, "other")
@@ -126,8 +140,22 @@ def views_of(chunks: list[StoredChunk], units: list[Unit]) -> list[View]:
             part = _part_from_heading(chunk)
         if part == "other":
             part = carried = _part_from_lines(chunk, carried)
-        views.append(make_view(chunk, part))
+        view = make_view(chunk, part)
+        view.unit_parts = _unit_parts(view, of_chunk.get(chunk.id, []))
+        views.append(view)
     return views
+
+
+def _unit_parts(view: View, units: list[Unit]) -> tuple[tuple[int, str], ...]:
+    """Where each unit starts in the view, with its part (units are in order in the chunk's text)."""
+    marks, cursor = [], 0
+    for unit in units:
+        at = view.raw.find(unit.text, cursor)
+        if at < 0:
+            continue
+        cursor = at + len(unit.text)
+        marks.append((bisect_left(view.origin, at), unit.part))
+    return tuple(marks)
 
 
 def _part_from_lines(chunk: StoredChunk, carried: str) -> str:
@@ -188,7 +216,7 @@ _ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|
 # 县纪委常委…列席会议: who sat in, the clause before the verb.
 _OBSERVERS = re.compile(r"[^。,;:]{2,60}?列席(?:了)?(?:全会|会议|大会)")
 # 全会由县委常委会主持 / 县委书记杨俊主持会议.
-_PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|闭幕会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)"
+_PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|闭幕会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)(?:开幕式|闭幕式|开幕会|闭幕会)?"
                        r"(?:并(?:作|发表)?(?:重要|总结)?讲话)?|"
                        # 大会主席团常务主席伍存强宣布大会开幕 / 孙良才宣布:…会议开幕.
                        r"[^。,;:]{2,30}?宣布[:,]?[^。,;]{0,30}?(?:全会|会议|大会)(?:开幕|闭幕)")
@@ -355,7 +383,10 @@ _DECISION_TITLE = re.compile(r"《[^《》]{4,160}(?:决定|决议)》")
 _ADOPTED_PLAIN = re.compile(r"(审议通过|审议并通过|表决通过|审议批准)(?:了)?([^《》。;:]{4,80}?(?:报告|决议|决定|方案|规划|纲要|办法|预算)"
                             r"(?:\((?:草案|审议稿|讨论稿)\))?)(?=[。,;]|$)")
 # 会议通过了县第十五次党代会议程 / 通过由31人组成的大会主席团名单: a preparatory session's business.
-_ADOPTED_LIST = re.compile(r"(表决通过|通过)(?:了)?([^《》。;:,]{2,30}?(?:名单|议程))(?=[。,;]|$)")
+# 大会通过了关于第十五届县委工作报告的决议 / 宣布…县委委员、…当选名单: a congress's resolutions and results.
+_ADOPTED_LIST = re.compile(r"(表决通过|通过|宣布)(?:了)?([^《》。;:,]{2,60}?(?:名单|议程|决议))(?=[。,;]|$)")
+# 大会同意王建民代表中共凤翔县第十五届委员会所作的《…》的报告: a report a congress approved.
+_AGREED = re.compile(r"(同意|批准)[^。《》;]{0,40}?所作的(《[^《》]{6,160}》)")
 # 大会…同意…,决定批准这个报告: a congress's resolution on a report it heard.
 _APPROVED = re.compile(r"(决定批准)((?:这个|该|上述|这两个|这三个)?[^。,;《》]{0,20}?(?:报告|计划|预算|决算))")
 _ISSUER = re.compile(r"^《(中共[^《》关]{2,16}?委(?:员会)?|[^《》关]{2,16}?(?:人民政府|人大常委会|委员会))关于")
@@ -371,7 +402,7 @@ def decisions(views: list[View], county: str = "", limit: int = 6) -> list[Decis
     stem = _place_stem(county)
     found: dict[str, tuple[bool, int, Decision]] = {}
     for order, view in enumerate(views):
-        spans = [(m.start(2), m.end(2), m.group(1)) for m in _ADOPTED.finditer(view.text)]
+        spans = [(m.start(2), m.end(2), m.group(1)) for pattern in (_ADOPTED, _AGREED) for m in pattern.finditer(view.text)]
         spans += [(m.start(), m.end(), "") for m in _DECISION_TITLE.finditer(view.text)]
         spans += [(m.start(2), m.end(2), m.group(1)) for pattern in (_ADOPTED_PLAIN, _APPROVED, _ADOPTED_LIST)
                   for m in pattern.finditer(view.text) if not any(a <= m.start(2) < b for a, b, _ in spans)]
@@ -607,18 +638,19 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 s0, _ = view.sentence_span(*m.span())
                 later = [int(y) for y in _BY_YEAR.findall(view.text[s0 : m.start()])]
                 prefix = view.text[view.clause_span(*m.span())[0] : m.start()]
-                if pattern is _CREATE and (_DONE.search(prefix + m.group(0)) or (view.part == "review" and not later)):
+                part = view.part_at(m.start())
+                if pattern is _CREATE and (_DONE.search(prefix + m.group(0)) or (part == "review" and not later)):
                     continue
-                if pattern in (_AHEAD, _VANGUARD, _PLEDGE) and view.part == "review" and not later:
+                if pattern in (_AHEAD, _VANGUARD, _PLEDGE) and part == "review" and not later:
                     continue  # 保持在省市前列 in the review is a result, not a commitment
-                if pattern is _CREATE and view.part == "other" and not later and not re.search(r"力争|加快|争创|积极|全力|奋力|创建", m.group(0)):
+                if pattern is _CREATE and part == "other" and not later and not re.search(r"力争|加快|争创|积极|全力|奋力|创建", m.group(0)):
                     continue
                 start, end = (view.clause_span(*m.span())[0] if pattern is not _CREATE else m.start()), m.end()
                 text = view.quote(start, end).strip()
                 key = _plain_key(text)
                 if any(key in k or k in key for k in found):
                     continue
-                year = later[-1] if later else (plan_year if view.part != "review" else None)
+                year = later[-1] if later else (plan_year if part != "review" else None)
                 national = bool(re.search(r"国家|全国", text))
                 county_level = bool(re.search(r"县|市|区", text[-4:]))
                 found[key] = (rank - national - county_level, position,
@@ -652,9 +684,9 @@ def honours(views: list[View], limit: int = 10) -> list[Honour]:
     found: dict[str, tuple[int, int, Honour]] = {}
     position = 0
     for view in views:
-        if view.part == "plan":
-            continue
         for m in _HONOUR.finditer(view.text):
+            if view.part_at(m.start()) == "plan":
+                continue
             obj = m.group(2)
             if _BY_YEAR.search(view.text[view.sentence_span(*m.span())[0] : m.start()]):
                 continue  # 到2027年…成功创成: a goal, not a title won
@@ -687,6 +719,8 @@ _OUTCOME = re.compile(r"([^。,;:]{2,60}?)(均实现增长|均有增长|均保�
 _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[^。,;]{0,40}?(?:目标任务|各项任务|年度任务|目标)|"
                         r"[^。,;:]{2,30}?(?:全部完成|基本完成|圆满收官|稳中向好|明显增强|显著增强|稳步推进|全面进步|"
                         r"再上新台阶|迈上新台阶|迈出(?:了)?坚实步伐|平稳较快发展|持续健康发展)|"
+                        # 全面进入新型工业化、…同步发展的新阶段.
+                        r"(?:全面)?(?:进入|迈入|迈进)(?:了)?[^。,;:]{2,40}?新(?:阶段|时代|征程)|"
                         # 全会充分肯定了区委常委会的工作: a plenum's verdict on the body it oversees.
                         r"(?:全会|会议|大会)(?:充分|高度|一致)?肯定(?:了)?[^。,;:]{2,30}")
 
@@ -703,7 +737,9 @@ _FIRST = re.compile(r"(?:在全(?:国|省|市|州|区))?率先[^。,;:]{2,24}|(?
 # 大家一致认为,《报告》思路清晰、立意高远 / 认为:报告实事求是: how the delegates received the
 # report, as an article tells it (a communiqué's 全会一致认为 is its own review, read elsewhere).
 _RECEIVED = re.compile(r"(?:代表们|委员们|大家|与会代表|代表)[^。,;]{0,4}?(?:一致认为|普遍认为|一致表示|纷纷表示)[,:]?([^。]{4,80})|"
-                       r"认为[,:]?((?:《报告》|报告|政府工作报告)[^。]{4,120})")
+                       r"认为[,:]?((?:《报告》|报告|政府工作报告)[^。]{4,120})|"
+                       # 《报告》是指导我县今后五年经济社会发展的纲领性文件.
+                       r"(?:《报告》|报告)是([^。,;]{4,40}?(?:纲领性文件|行动纲领|好报告))")
 # (一)疫情防控交出优异答卷。/ 最鼓舞人心的是,招大引强再结新硕果。: a paragraph's own headline.
 _HEADLINE_LEAD = re.compile(r"(?:——|[(\[]?[一二三四五六七八九十]+[)\]、.]|\d{1,2}[.、]|[一二三四五六七八九十]是|最[^,。]{2,6}的是,)?")
 
@@ -736,18 +772,20 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
     # sentences that plan (要…, 力争…).
     parts = {"review"} if any(v.part == "review" for v in views) else {"review", "other"}
     for view in views:
-        if view.part not in parts:
+        if view.part not in parts and all(p not in parts for _, p in view.unit_parts):
             continue
         # (span, rank, whether the item is the span's whole clause or the span alone)
         matches = [(m.span(), 0 if "均" in m.group(2) or "、" in m.group(1) else 1, True) for m in _OUTCOME.finditer(view.text)]
         matches += [(m.span(), 1, True) for pattern in (_COMPLETED, _RESULT, _FIRST) for m in pattern.finditer(view.text)]
         matches += [(m.span(1), 0, False) for m in _YEAR_IS.finditer(view.text)]  # 2024年是…之年: not the year
-        matches += [(m.span(1) if m.group(1) else m.span(2), 1, False) for m in _RECEIVED.finditer(view.text)]
-        if view.part == "review":
-            matches += [(span, 0, True) for span in headlines(view)]
+        matches += [(next(m.span(g) for g in (1, 2, 3) if m.group(g)), 1, False) for m in _RECEIVED.finditer(view.text)]
+        matches += [(span, 0, True) for span in headlines(view) if view.part_at(span[0]) == "review"]
         for span, rank, whole_clause in sorted(matches):
+            part = view.part_at(span[0])
+            if part not in parts:
+                continue
             s0 = view.sentence_span(*span)[0]
-            if view.part == "other" and re.search(r"要|力争|确保|将|努力", view.text[s0 : s0 + 12]):
+            if part == "other" and re.search(r"要|力争|确保|将|努力", view.text[s0 : s0 + 12]):
                 continue
             if _BY_YEAR.search(view.text[s0 : span[0]]):
                 continue  # 到2027年,城乡融合发展取得明显成效: a goal, not a result
