@@ -853,7 +853,7 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # Bump when the layout or the extraction rules change: the ledger is then rebuilt by the next `index`.
 # 3: sentences addressed to the model (rag.injection) are never rows; the llm_typing table.
 # 4: figures with thousands separators (28,583万元); 财政总收入, 农民人均纯收入; 粮食总产, 社零, 社消, 固投.
-# 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached.
+# 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产.
 SCHEMA_VERSION = 5
 
 

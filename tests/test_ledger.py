@@ -621,3 +621,9 @@ def test_a_change_from_one_figure_to_another_gives_the_figure_reached():
     assert [(f.indicator, f.year, f.value) for f in facts] == [("地区生产总值", 2011, "95.2"),
                                                               ("社会消费品零售总额", 2011, "25.3")]
     assert facts[1].quote == "社会消费品零售总额从6.8亿元增加到25.3亿元"
+
+
+def test_a_total_named_once_its_crop_has_been():
+    meta = {"county": "某县", "year_under_review": 2024, "doc_type": "政府工作报告"}
+    facts = extract_facts("粮食种植面积稳定在12万亩以上,总产6.4万吨。全年实现总产值50亿元。", "一、2024年工作回顾", meta, "c")
+    assert [(f.indicator, f.value, f.unit) for f in facts] == [("粮食总产量", "6.4", "万吨")]
