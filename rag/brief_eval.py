@@ -103,7 +103,9 @@ def score_fact(fact: dict, brief: CountyBrief) -> FactResult:
         return FactResult(fact, "wrong" if named else "missing", "; ".join(i.name for i in named))
     if kind == "qualitative":
         terms = [normalize(t) for t in fact["terms"]]
-        for text in brief_texts(brief):
+        # The document's title heads the brief: a 统计公报's key fact is often which bulletin it is.
+        title = [normalize(brief.document.title)] if brief.document.title else []
+        for text in brief_texts(brief) + title:
             if all(t in text for t in terms):
                 return FactResult(fact, "found", text[:60])
         return FactResult(fact, "missing")
