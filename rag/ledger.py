@@ -281,6 +281,11 @@ _FILLERS = sorted(
         "同口径",
         "到",
         "至",
+        "增至",
+        "增到",
+        "翻倍",
+        "翻番",
+        "翻一番",
         "按可比价格计算",
         "按可比价计算",
         "按可比口径",
@@ -312,12 +317,12 @@ def _clean_gap(gap: str) -> bool:
 
 # 社零从6.8亿元增加到25.3亿元 / 比重由2020年的20%提高到25%: the figure after 从/由 is where a change
 # started (an earlier year's); the row is the figure it reached.
-_FROM_GAP = re.compile(r"\s*(?:从|由)\s*(?:(?:19|20)\d{2}\s*年(?:末|底)?的?)?\s*")
+_FROM_GAP = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d{2}\s*年(?:末|底)?的?)?\s*$")
 # The year the change reached, between its verb and its figure (增加到2011年的95.2亿元): the row's year.
 _REACHED_YEAR = re.compile(r"(?<=[到至])\s*(?:19|20)\d{2}\s*年(?:末|底)?的?")
 
 
-_TO_LEVEL = re.compile(r"(?:增长|增加|提高|提升|上升|下降|降低|减少|降)(?:到|至)")
+_TO_LEVEL = re.compile(r"(?:增长|增加|提高|提升|上升|下降|降低|减少|增|降)(?:到|至)")
 
 
 def _growth_sign(gap: str) -> int:
@@ -624,7 +629,8 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         if current is None:
             continue
         gap = shadow[anchor : fig.start]
-        if _FROM_GAP.fullmatch(gap) and gap.strip():
+        start_value = _FROM_GAP.search(gap)
+        if start_value and _clean_gap(gap[: start_value.start()]):  # 实现翻倍增长,从2006年的8.8亿元
             anchor, started = fig.end, True  # the start value: no row; the indicator goes on
             continue
         if started:
@@ -853,7 +859,7 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # Bump when the layout or the extraction rules change: the ledger is then rebuilt by the next `index`.
 # 3: sentences addressed to the model (rag.injection) are never rows; the llm_typing table.
 # 4: figures with thousands separators (28,583万元); 财政总收入, 农民人均纯收入; 粮食总产, 社零, 社消, 固投.
-# 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产.
+# 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产; 一般预算收入.
 SCHEMA_VERSION = 5
 
 

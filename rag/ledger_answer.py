@@ -34,7 +34,9 @@ _VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县
 # The words of comparing and ranking, blanked before the coverage check (they ask, they are not asked
 # about): 之间差了多少, 相比哪个多, 从高到低排一下.
 _COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[高低大小多少快慢]到[高低大小多少快慢]|排一下|排序|排名|排列|"
-                        r"(?:高|低|多|少)出")
+                        r"(?:高|低|多|少)出|[高低]于还是[高低]于|[高低]于|还是|这个|这一"
+                        # the document the figure is asked from (芦山县2024年政府工作报告提出的…目标)
+                        r"|政府工作报告|工作报告|统计公报|公报")
 # What asks (几家, 多少万元, 增长, 目标, 哪个更高, 哪家) is not what is asked about: a question's
 # words of asking, as jieba cuts them, left out of the coverage check.
 _ASKING_TOKEN = re.compile(
@@ -108,18 +110,31 @@ def years_by_place(question: Question) -> dict[str, int]:
 
 
 _SAYS_ACTUAL = re.compile(r"预计|实际|完成|实现")
+_BACK_REFERENCE = re.compile(r"(?:这个|这一|该|此|上述)(?:目标|水平)")
+# What a place's words say beyond joining it to the next place (兴山县和 / 芦山、): a year, an
+# indicator or a question of its own.
+_JOINER = re.compile(r"[和与及、,，\s]*(?:县|市|区|旗|州)?[和与及、,，\s]*")
 
 
-def kinds_by_place(question: Question) -> dict[str, str]:
+def kinds_by_place(question: Question) -> dict[str, str | None]:
     """The kind the question binds to each place when it asks different kinds of them: 兴山县2024年
-    的预期目标与牟定县2023年的实际增速 gives 兴山县 target and 牟定县 actual. Empty when the places
-    are not asked different kinds (the question's kind then applies to all)."""
-    bound = {}
-    for place, words in _segments(question):
+    的预期目标与牟定县2023年的实际增速 gives 兴山县 target and 牟定县 actual; a place with words of
+    its own but no kind word (尉犁24年固投增速 对比兴山24年目标) is asked either (None). A place that
+    only joins the next (兴山县和芦山县2024年…目标) shares its kind. Empty when every place is asked
+    the same kind (the question's kind then applies to all)."""
+    segments = _segments(question)
+    own: dict[str, str | None] = {}
+    for place, words in reversed(segments):
+        rest = words[len(place):] if words.startswith(place) else words[len(place) - 1 :]
+        words = _BACK_REFERENCE.sub("", words)  # 高于还是低于这个目标: the other place's target, named again
         kind = asked_kind(words) or (ACTUAL if _SAYS_ACTUAL.search(words) else None)
-        if kind:
-            bound[place] = kind
-    return bound if len(set(bound.values())) > 1 else {}
+        if kind is None and _JOINER.fullmatch(rest) and own:
+            kind = own[next(reversed(own))]  # the kind of the place after it
+        own[place] = kind
+    kinds = set(own.values())
+    if len(kinds) < 2 or kinds == {None}:
+        return {}
+    return own
 
 
 def _readings(ledger: Ledger, question: Question, place: str | None, indicator: Indicator,
@@ -131,7 +146,8 @@ def _readings(ledger: Ledger, question: Question, place: str | None, indicator: 
         rows = [f for f in rows if f.year == own_year]
     elif question.years:
         rows = [f for f in rows if f.year in question.years]
-    kinds = _kind_group(rows, kinds_by_place(question).get(place, question.kind) if place else question.kind)
+    bound = kinds_by_place(question) if place else {}
+    kinds = _kind_group(rows, bound.get(place, question.kind))
     found = [r for f in rows if f.kind in kinds and (r := reading(f, measure))]
     wanted = (question.families or frozenset()) - _RATES
     if measure == LEVEL and wanted:
@@ -183,7 +199,11 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     superlative = SUPERLATIVE.search(question.text)
     direction = ({"第一": "高", "垫底": "低"}.get(superlative.group(3)) or superlative.group(1) or superlative.group(2)
                  if superlative else "")
-    if not (question.is_quantity or question.compare or superlative) or question.is_list or question.is_yes_no:
+    # 23年GDP增速 兴山 牟定 / 尉犁24年固投增速 对比兴山24年目标: places and an indicator typed with
+    # no question word ask each place's figure, compared.
+    bare = len(question.places) >= 2 and not QUANTITY_WORDS.search(question.text) and (
+        _COMPARING.search(question.text) or not re.search(r"[?？吗呢]", question.text))
+    if not (question.is_quantity or question.compare or superlative or bare) or question.is_list or question.is_yes_no:
         return None
     indicators = indicators_in(question.text)
     measures = _measures(question.text)

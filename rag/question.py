@@ -22,7 +22,7 @@ COMPARE_QUESTION = re.compile(r"(?:哪个|哪一个|哪家|谁)[县市区]?(?:�
                               # 增速谁高 / 相比哪个多: the verdict word right after who.
                               r"|(?:哪个|哪一个|哪家|谁)[县市区]?(?:的)?(快|高|多|大|低|少|慢|小)(?=[?？。,，、]|$)")
 # Questions that ask for a quantity; an answer without any number does not answer them.
-QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿]|百分之|比重|占比|比例是")
+QUANTITY_QUESTION = re.compile(r"多少|几[个家项件所万亿倍]|百分之|比重|占比|比例是")
 
 
 @dataclass(frozen=True)

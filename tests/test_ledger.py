@@ -621,6 +621,8 @@ def test_a_change_from_one_figure_to_another_gives_the_figure_reached():
     assert [(f.indicator, f.year, f.value) for f in facts] == [("地区生产总值", 2011, "95.2"),
                                                               ("社会消费品零售总额", 2011, "25.3")]
     assert facts[1].quote == "社会消费品零售总额从6.8亿元增加到25.3亿元"
+    grown = extract_facts("财政一般预算收入实现翻倍增长,从2006年的8.8亿元增至2011年的20.2亿元。", "", meta, "c2")
+    assert [(f.indicator, f.year, f.value) for f in grown] == [("一般公共预算收入", 2011, "20.2")]
 
 
 def test_a_total_named_once_its_crop_has_been():

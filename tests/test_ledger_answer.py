@@ -238,3 +238,20 @@ def test_two_digit_years_are_written_out_but_spans_of_years_are_not():
     assert full_years("98年的GDP") == "1998年的GDP"
     for text in ("近10年GDP增长多少", "过去20年", "10年来", "20年代", "用了12年", "2024年GDP"):
         assert full_years(text) == text
+
+
+@pytest.mark.parametrize(("question", "ending"), [
+    # Typed with no question word: each place's figure, each of its own kind.
+    ("乙县23年GDP增速 对比甲县24年目标", "甲县2024年地区生产总值预期目标增长10%左右[2]。"),
+    ("23年GDP增速 甲县 乙县", "乙县2023年地区生产总值增长6.5%[2]。"),
+    # The document the target is asked from is not a word the quotes must hold; 这个目标 names the
+    # first place's target again, it does not ask 乙县's.
+    ("甲县2024年政府工作报告提出的GDP增长目标是多少?乙县2023年GDP增速高于还是低于这个目标?", "乙县2023年地区生产总值增长6.5%[2]。"),
+])
+def test_figures_asked_without_a_question_word_or_against_a_document(tmp_path, question, ending):
+    from rag.question import full_years
+
+    places = [p for p in ("甲县", "乙县") if p in question]
+    places.sort(key=question.index)
+    got = answer_from_ledger(_q(full_years(question), *places), _target_and_actual_ledger(tmp_path), 0.4)
+    assert got and got.text.endswith(ending), got and got.text
