@@ -447,7 +447,7 @@ _BUILT_FRAME = re.compile(r"(?:建设|构建|实施|谋定|擘画|锚定|深化�
 # 一核引领、三区联动、竞相发展的良好局面: an unquoted numbered formula of two or more numbered parts.
 _NUMBERED = re.compile(rf"((?:[{_NUMERAL}][{_HAN}]{{1,6}}、){{1,4}}[{_NUMERAL}][{_HAN}]{{1,6}}(?:、[{_HAN}]{{2,6}})?)的?(良好局面|新格局|格局|布局)")
 # 飞仙、大川两大“农文旅增长极” / 茶马古道、蜀根汉魂…四大主题民宿集群: named members, their count, their kind.
-_COUNTED = re.compile(rf"([{_HAN}()]{{2,12}}(?:、[{_HAN}()]{{2,12}})+)([两三四五六七八九十](?:大|个))(“?[{_HAN}]{{2,12}}”?)")
+_COUNTED = re.compile(rf"([{_HAN}()]{{2,12}}(?:、[{_HAN}()]{{2,12}})+)([两三四五六七八九十](?:大|个|篇|项|条|场))(“?[{_HAN}]{{2,12}}”?)")
 # 擦亮中国金丝楠根雕艺术之都的城市名片 / 建设金丝楠根雕艺术之都: a brand the place claims.
 # (A brand never runs across two quoted titles: 建设示范县”“全国文明城市提名城市 is no 名城.)
 _BRAND = re.compile(rf"(?:擦亮|叫响|打响|唱响|塑造|打造|建设|建成|争创)((?:(?!”“)[{_HAN}“”]){{2,20}}?(?:之都|之城|之乡|名城)(?!市))(?:的)?(城市名片|城市品牌|名片|品牌)?")
@@ -459,10 +459,12 @@ _GLOSS = re.compile(r"(?:\d{1,2}[.、])?“?([^“”。,;:\d.>]{2,16})”?:即(
 # 一心一意谋发展、聚精会神抓党建、全力以赴促脱贫: three or more parallel phrases of one shape.
 _PARALLEL = re.compile(rf"(?:(?<![{_HAN}])|(?<=坚持)|(?<=按照)|(?<=围绕)|(?<=做到)|(?<=突出))((?:[{_HAN}]{{4}}[{_HAN}]{{3}}、){{2,}}[{_HAN}]{{4}}[{_HAN}]{{3}})(?![{_HAN}])")
 # 以县委“四个年”工作定位为主线、以“八大重点工程”为抓手: what the work is organised around.
-_ROLE = r"(?:主线|抓手|统领|引领|牵引|总纲|总抓手|动力|支撑|核心|关键|保障|重点|根本)"
+_ROLE = r"(?:主线|抓手|统领|引领|牵引|总纲|总抓手|动力|支撑|核心|关键|保障|重点|根本|目标|方向|导向)"
 _ORGANISED_ONE = rf"以[^。,;:以]{{2,30}}?为{_ROLE}"
 _ORGANISED = re.compile(rf"{_ORGANISED_ONE}(?:[、,]{_ORGANISED_ONE})*")
 # 以规划为统领、改革为动力、项目为抓手: one 以 shared by parallel roles, a framework with or without a numeral.
+# 以产业新城、活力园区为目标: one role over a list of its objects.
+_ORGANISED_LIST = re.compile(rf"以[^。,;:以为、]{{2,16}}(?:、[^。,;:以为、]{{2,16}})+为{_ROLE}")
 _ORGANISED_SHARED = re.compile(rf"以[^。,;:以为、]{{2,12}}?为{_ROLE}(?:、[^。,;:以为、]{{2,12}}?为{_ROLE})+")
 # 雷厉风行,快干实干 / 凝神聚力、奋勇争先: clauses of four characters each, two or more in a row,
 # the genre's way of putting a spirit or a watchword.
@@ -545,7 +547,7 @@ def frameworks(views: list[View], limit: int = 10, county: str = "") -> list[Fra
             for m in pattern.finditer(view.text):
                 position += 1
                 add(2, position, "品牌", view.quote(m.start(1), m.end()), view.source(m.start(1), m.end()))
-        for m in _ORGANISED_SHARED.finditer(view.text):
+        for m in (*_ORGANISED_SHARED.finditer(view.text), *_ORGANISED_LIST.finditer(view.text)):
             position += 1
             add(1, position, "提法", view.quote(*m.span()), view.source(*m.span()))
         for m in _THEME.finditer(view.text):
@@ -721,12 +723,17 @@ _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[
                         r"再上新台阶|迈上新台阶|迈出(?:了)?坚实步伐|平稳较快发展|持续健康发展)|"
                         # 全面进入新型工业化、…同步发展的新阶段.
                         r"(?:全面)?(?:进入|迈入|迈进)(?:了)?[^。,;:]{2,40}?新(?:阶段|时代|征程)|"
+                        # 走出了一条生态富民、绿色脱贫之路 / 经济总量从全省靠后跃升至中等行列 / 成功退出贫困县序列 /
+                        # 历史性解决了绝对贫困问题 / “两不愁三保障”全面实现.
+                        r"走出了一条[^。;:]{2,40}?(?:之路|道路|路子)|[^。,;:]{2,20}?(?:跃升至|跃升为|跃居)[^。,;:]{2,16}|"
+                        r"[^。,;:]{0,12}?(?:退出贫困县序列|脱贫摘帽|整体脱贫)|历史性(?:地)?(?:解决|消除)(?:了)?[^。,;:]{2,16}|"
+                        r"[^。,;:]{2,20}?全面实现(?=[。,;]|$)|"
                         # 全会充分肯定了区委常委会的工作: a plenum's verdict on the body it oversees.
                         r"(?:全会|会议|大会)(?:充分|高度|一致)?肯定(?:了)?[^。,;:]{2,30}")
 
 
 # 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
-_RESULT = re.compile(r"[^。,;:]{2,30}?(?:取得了?|呈现出?|交出了?)[^。,;:]{0,24}?(?:成效|成绩|成果|态势|局面|进展|突破|答卷)")
+_RESULT = re.compile(r"[^。,;:]{2,30}?(?:取得了?|呈现出?|交出了?|夺取了?)[^。,;:]{0,24}?(?:成效|成绩|成果|态势|局面|进展|突破|答卷|胜利)")
 # 也是宜黄工作的突破之年 / 更是…新城建设奠基起势的一年 / 是脱贫攻坚全面胜利…的五年: how the
 # report characterises the year (or the term) it reviews.
 _YEAR_IS = re.compile(r"(?:是|也是|更是)([^。,;:]{2,30}?(?:之年|的一年|的五年))")

@@ -243,6 +243,22 @@ def test_a_news_story_of_a_congress_opening(tmp_path):
     assert has(found, "极不平凡的一年")
 
 
+def test_results_and_formulas_of_a_term_in_review(tmp_path):
+    """A term's review in the genre's own words, and a congress's counted formula and goal."""
+    review = _views_of_text(tmp_path, (
+        "2020年工作回顾\n\n"
+        "五年来,经济总量从全省靠后跃升至中等行列,成功退出贫困县序列,走出了一条生态富民、绿色脱贫之路。"
+        "全县上下夺取了脱贫攻坚战的伟大胜利,历史性解决了绝对贫困问题,“两不愁三保障”全面实现。\n"), "r.txt")
+    found = outcomes(review)
+    for text in ("跃升至中等行列", "成功退出贫困县序列", "走出了一条生态富民、绿色脱贫之路", "夺取了脱贫攻坚战的伟大胜利",
+                 "历史性解决了绝对贫困问题", "“两不愁三保障”全面实现"):
+        assert has(found, text), text
+    congress = _views_of_text(tmp_path, (
+        "中国共产党丁市第十三次代表大会开幕。大会提出,以产业新城、活力园区为目标,做好寻标、对标、达标、夺标四篇文章。"), "c.txt")
+    named = frameworks(congress)
+    assert has(named, "以产业新城、活力园区为目标", attr="name") and has(named, "寻标、对标、达标、夺标", attr="name")
+
+
 def test_every_item_on_every_seed_is_verbatim_and_grounded(seed):
     for file in (REPORT, ARTICLE, PLENUM, XINGSHAN, TONGJIANG):
         chunks, units, _ = seed(file)
