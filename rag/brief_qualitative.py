@@ -204,7 +204,7 @@ _ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|
                          r"来自[^。,;:]{2,30}?\d+(?:多|余)?名[^。,;]{0,6}?(?:代表|委员)|"
                          # …等出席会议 / …参加了会议: the roll before the verb, commas included (a list of names).
                          # Not 出席会议代表260名, which labels a count (read by 应到/应出席 above).
-                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会|小组讨论|分组讨论)(?!的|代表|委员|人数)|"
+                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会|小组讨论|分组讨论|第[\d一二三四五六七八九十]+(?:组|小组|代表团)讨论(?:[^。,;]{0,12}?报告)?)(?!的|代表|委员|人数)|"
                          # 大会执行主席戴荣、…以及…组长刘雅芸在主席台前排就座: who sat on the rostrum.
                          r"[^。:;!?]{2,160}?在主席台(?:前排)?就座(?!的)|"
                          # 政府旗长希尼、…郝伟出席: a roll whose verb ends the sentence.
@@ -236,7 +236,7 @@ _SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议|并讨论)?了?[^�
                     # 秦昌政在大会上作政府工作报告.
                     r"[^。,;:]{2,40}?(?:所)?作(?:了|的)?题为[^。;]{2,60}?的(?:工作报告|报告|讲话)|"
                     # 代表 an organ (县政府, 县委常委会), not 代表 the delegates (人大代表热议政府工作报告).
-                    r"[^。,;:]{2,30}?代表[^。,;]{0,10}?(?:政府|委员会|常委会|[县市区旗州]委)(?:向大会|向全会|在大会上)?作(?:了)?《?[^。,;《》]{0,20}?报告》?|"
+                    r"[^。,;:]{2,30}?代表[^。,;]{0,10}?(?:政府|委员会|常委会|[县市区旗州]委)(?:向大会|向全会|在大会上)?(?:所)?作(?:了|的)?《?[^。,;《》]{0,20}?报告》?|"
                     r"[^。,;:]{2,30}?在(?:大会|会议|全会)上作(?:了)?《?[^。,;《》]{0,20}?报告》?")
 _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
 
@@ -718,7 +718,7 @@ _OUTCOME = re.compile(r"([^。,;:]{2,60}?)(均实现增长|均有增长|均保�
 
 # 圆满完成了…确定的各项目标任务 / 约束性指标全部完成 / 经济运行稳中向好 / 综合实力明显增强 / “十二五”圆满收官 /
 # 全县发展再上新台阶.
-_COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[^。,;]{0,40}?(?:目标任务|各项任务|年度任务|目标)|"
+_COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[^。,;]{0,40}?(?:目标任务|各项任务|年度任务|目标|指标)|"
                         r"[^。,;:]{2,30}?(?:全部完成|基本完成|圆满收官|稳中向好|明显增强|显著增强|稳步推进|全面进步|"
                         r"再上新台阶|迈上新台阶|迈出(?:了)?坚实步伐|平稳较快发展|持续健康发展)|"
                         # 全面进入新型工业化、…同步发展的新阶段.
@@ -733,7 +733,7 @@ _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[
 
 
 # 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
-_RESULT = re.compile(r"[^。,;:]{2,30}?(?:取得了?|呈现出?|交出了?|夺取了?)[^。,;:]{0,24}?(?:成效|成绩|成果|态势|局面|进展|突破|答卷|胜利)")
+_RESULT = re.compile(r"[^。,;:]{2,30}?(?:取得(?!的)了?|呈现出?|交出了?|夺取了?)[^。,;:]{0,24}?(?:成效|成绩|成果|态势|局面|进展|突破|答卷|胜利)")
 # 也是宜黄工作的突破之年 / 更是…新城建设奠基起势的一年 / 是脱贫攻坚全面胜利…的五年: how the
 # report characterises the year (or the term) it reviews.
 _YEAR_IS = re.compile(r"(?:是|也是|更是)([^。,;:]{2,30}?(?:之年|的一年|的五年))")
@@ -745,9 +745,12 @@ _FIRST = re.compile(r"(?:在全(?:国|省|市|州|区))?率先[^。,;:]{2,24}|(?
 # report, as an article tells it (a communiqué's 全会一致认为 is its own review, read elsewhere).
 _RECEIVED = re.compile(r"(?:代表们|委员们|大家|与会代表|代表)[^。,;]{0,4}?(?:一致认为|普遍认为|一致表示|纷纷表示)[,:]?([^。]{4,80})|"
                        r"认为[,:]?((?:《报告》|报告|政府工作报告)[^。]{4,120})|"
+                       # 他认为,县委书记翟玉龙代表县委常委会所作的工作报告站位高、立意新: the report named with its author.
+                       r"认为[,:]?[^。,;]{2,40}?所作的[^。,;]{0,6}?报告([^。]{4,80})|"
                        # 《报告》是指导我县今后五年经济社会发展的纲领性文件.
                        r"(?:《报告》|报告)是([^。,;]{4,40}?(?:纲领性文件|行动纲领|好报告))")
 # (一)疫情防控交出优异答卷。/ 最鼓舞人心的是,招大引强再结新硕果。: a paragraph's own headline.
+_YEARS = re.compile(r"(?:19|20)\d\d年")
 _HEADLINE_LEAD = re.compile(r"(?:——|[(\[]?[一二三四五六七八九十]+[)\]、.]|\d{1,2}[.、]|[一二三四五六七八九十]是|最[^,。]{2,6}的是,)?")
 
 
@@ -785,7 +788,7 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
         matches = [(m.span(), 0 if "均" in m.group(2) or "、" in m.group(1) else 1, True) for m in _OUTCOME.finditer(view.text)]
         matches += [(m.span(), 1, True) for pattern in (_COMPLETED, _RESULT, _FIRST) for m in pattern.finditer(view.text)]
         matches += [(m.span(1), 0, False) for m in _YEAR_IS.finditer(view.text)]  # 2024年是…之年: not the year
-        matches += [(next(m.span(g) for g in (1, 2, 3) if m.group(g)), 1, False) for m in _RECEIVED.finditer(view.text)]
+        matches += [(next(m.span(g) for g in (1, 2, 3, 4) if m.group(g)), 1, False) for m in _RECEIVED.finditer(view.text)]
         matches += [(span, 0, True) for span in headlines(view) if view.part_at(span[0]) == "review"]
         for span, rank, whole_clause in sorted(matches):
             part = view.part_at(span[0])
@@ -797,8 +800,8 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
             if _BY_YEAR.search(view.text[s0 : span[0]]):
                 continue  # 到2027年,城乡融合发展取得明显成效: a goal, not a result
             start, end = view.clause_span(*span) if whole_clause else span
-            if re.search(r"\d", view.text[start:end]):
-                continue  # a clause with a figure is the figures' business
+            if re.search(r"\d", _YEARS.sub("", view.text[start:end])):
+                continue  # a clause with a figure is the figures' business (a year is no figure)
             position += 1
             text = view.quote(start, end).strip()
             key = _plain_key(text)

@@ -257,6 +257,16 @@ def test_results_and_formulas_of_a_term_in_review(tmp_path):
         "中国共产党丁市第十三次代表大会开幕。大会提出,以产业新城、活力园区为目标,做好寻标、对标、达标、夺标四篇文章。"), "c.txt")
     named = frameworks(congress)
     assert has(named, "以产业新城、活力园区为目标", attr="name") and has(named, "寻标、对标、达标、夺标", attr="name")
+    group = _views_of_text(tmp_path, (
+        "1月6日,中共戊县县委十二届二次全体(扩大)会议在县城召开。会后,副县长陈一等参加第五组讨论全委会工作报告。"
+        "他认为,县委书记李四代表县委常委会所作的工作报告站位高、立意新,对2017年的工作部署思路清晰。"
+        "2016年全县圆满完成各项经济指标。2016年取得的成绩来之不易。"), "g.txt")
+    meeting = meeting_facts(group)
+    assert has(meeting, "参加第五组讨论全委会工作报告") and has(meeting, "李四代表县委常委会所作的工作报告")
+    found = outcomes(group)
+    assert has(found, "站位高、立意新") and has(found, "圆满完成各项经济指标")
+    assert has(found, "对2017年的工作部署思路清晰")  # a year is not a figure
+    assert not has(found, "取得的成绩")  # a noun phrase, not a result
 
 
 def test_every_item_on_every_seed_is_verbatim_and_grounded(seed):
