@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from rag.figures import _UNIT_FAMILY, ACTUAL, ESTIMATE, STRETCH, TARGET, clause_kind
-from rag.identity import STATS
+from rag.identity import GWR, STATS
 from rag.injection import is_instruction
 from rag.text import subject_years
 
@@ -318,6 +318,8 @@ def _clean_gap(gap: str) -> bool:
 # 社零从6.8亿元增加到25.3亿元 / 比重由2020年的20%提高到25%: the figure after 从/由 is where a change
 # started (an earlier year's); the row is the figure it reached.
 _FROM_GAP = re.compile(r"(?:从|由)\s*(?:(?:19|20)\d{2}\s*年(?:末|底)?的?)?\s*$")
+# 增加到2011年的95.2亿元: 到 + a year after a verb of change reads as a goal's deadline to the kind rules.
+_CHANGE_TO_YEAR = re.compile(r"(增加|提高|增长|上升|下降|减少|增|降)(?:到|至)(\s*(?:19|20)\d{2}\s*年)")
 # The year the change reached, between its verb and its figure (增加到2011年的95.2亿元): the row's year.
 _REACHED_YEAR = re.compile(r"(?<=[到至])\s*(?:19|20)\d{2}\s*年(?:末|底)?的?")
 
@@ -407,8 +409,9 @@ def _anchor(opening: str) -> int | str | None:
     return None
 
 
-def _section_kind(heading: str, outline: str, doc_type: str) -> str:
-    """The kind a section gives its figures: its heading, else the document's outline, else its type."""
+def _section_kind(heading: str, outline: str, doc_type: str, before_plan: bool = False) -> str:
+    """The kind a section gives its figures: its heading, else the document's outline, else its type
+    (a 政府工作报告 reviews the year before it plans: ``before_plan`` is a chunk ahead of its plan part)."""
     section = clause_kind("", heading)
     if section:
         return section
@@ -420,7 +423,7 @@ def _section_kind(heading: str, outline: str, doc_type: str) -> str:
         if section:
             return section
     # A statistical communiqué reports the year's outcomes and nothing else.
-    return ACTUAL if doc_type == STATS else ""
+    return ACTUAL if doc_type == STATS or (before_plan and doc_type == GWR) else ""
 
 
 def _kind(
@@ -716,19 +719,21 @@ def _num(value: str) -> float:
 _SUBSET_SENTENCE = re.compile(r"^\s*其中\s*[:：,，]?\s*(?:县|区|市|州|旗)(?:属|本级)")
 
 
-def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str, outline: str = "") -> list[Fact]:
+def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str, outline: str = "",
+                  before_plan: bool = False) -> list[Fact]:
     """Rows for every figure in ``chunk_text`` that binds to a known indicator, by rules.
 
     ``doc_meta`` is the chunk's document metadata as ``rag.indexer.chunk_metadata`` writes it
     (``county``, ``adcode``, ``file``, ``source``, ``doc_hash``, ``year_under_review``,
     ``plan_year``, ``doc_type``); missing keys stay empty. ``heading`` is the chunk's heading path
     (``A > B``); ``outline`` the last standalone review or plan line before the chunk in its
-    document (``document_outline``), which decides the kind where the heading does not.
+    document (``document_outline``), which decides the kind where the heading does not;
+    ``before_plan`` says the chunk comes before a report's plan part (``plan_start``).
     """
     shadow = _shadow(chunk_text)
     review_year = doc_meta.get("year_under_review") or None
     plan_year = doc_meta.get("plan_year") or None
-    section = _section_kind(heading, outline, doc_meta.get("doc_type", "") or "")
+    section = _section_kind(heading, outline, doc_meta.get("doc_type", "") or "", before_plan)
     facts: list[Fact] = []
     paragraph: int | str | None = None
     for sent in _SENTENCE.finditer(shadow):
@@ -748,7 +753,7 @@ def extract_facts(chunk_text: str, heading: str, doc_meta: dict, chunk_id: str, 
                 first = min(f.start for f in (row.level, row.growth) if f)
                 prefix = shadow[sent.start() : first]
                 kind = _kind(
-                    prefix,
+                    _CHANGE_TO_YEAR.sub(r"\1\2", prefix),  # 增加到2011年的: the year a change reached, no goal
                     heading,
                     review_year,
                     section=section,
@@ -832,6 +837,23 @@ def document_outline(text: str, chunks) -> dict[str, str]:
     return out
 
 
+# Where a report's plan part starts: a plan heading or outline line, or a sentence that opens the
+# year's targets (总体要求是: / 主要预期目标为).
+_PLAN_START = re.compile(r"工作思路|重点任务|主要任务|工作安排|总体要求|预期目标|重点工作|工作部署|目标任务")
+_PLAN_INTRO_TEXT = re.compile(r"(?:总体思路|总体要求|预期目标|主要目标|工作思路|重点任务)(?:是|为|[:：,，])")
+
+
+def plan_start(chunks, outlines: dict[str, str]) -> int:
+    """The index of the first chunk of a report's plan part (len(chunks) when none is found): the
+    first whose heading path or outline line names the plan, or whose text announces its targets."""
+    for k, chunk in enumerate(chunks):
+        if _PLAN_START.search(chunk.heading or "") or _PLAN_START.search(outlines.get(chunk.id, "")):
+            return k
+        if _PLAN_INTRO_TEXT.search(chunk.text):
+            return k
+    return len(chunks)
+
+
 def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
     """Rows for a loaded ``rag.ingest.Document`` and its chunks; a figure that two overlapping
     chunks both hold is kept once, from the first."""
@@ -843,8 +865,9 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
     }
     out: dict[tuple, list[Fact]] = {}
     outlines = document_outline(doc.text, chunks)
-    for chunk in chunks:
-        for fact in extract_facts(chunk.text, chunk.heading, meta, chunk.id, outlines.get(chunk.id, "")):
+    plan_at = plan_start(chunks, outlines)
+    for k, chunk in enumerate(chunks):
+        for fact in extract_facts(chunk.text, chunk.heading, meta, chunk.id, outlines.get(chunk.id, ""), k < plan_at):
             same = out.setdefault(_fact_key(fact)[:-1], [])
             # An overlap may cut the clause: the same statement with a shorter quote is the same row.
             if any(fact.quote in f.quote for f in same):
@@ -859,7 +882,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # Bump when the layout or the extraction rules change: the ledger is then rebuilt by the next `index`.
 # 3: sentences addressed to the model (rag.injection) are never rows; the llm_typing table.
 # 4: figures with thousands separators (28,583万元); 财政总收入, 农民人均纯收入; 粮食总产, 社零, 社消, 固投.
-# 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产; 一般预算收入.
+# 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产; 一般预算收入;
+#    a report's figures of no stated kind before its plan part are outcomes.
 SCHEMA_VERSION = 5
 
 

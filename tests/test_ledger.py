@@ -629,3 +629,19 @@ def test_a_total_named_once_its_crop_has_been():
     meta = {"county": "某县", "year_under_review": 2024, "doc_type": "政府工作报告"}
     facts = extract_facts("粮食种植面积稳定在12万亩以上,总产6.4万吨。全年实现总产值50亿元。", "一、2024年工作回顾", meta, "c")
     assert [(f.indicator, f.value, f.unit) for f in facts] == [("粮食总产量", "6.4", "万吨")]
+
+
+def test_a_reports_figures_of_no_stated_kind_are_outcomes_until_its_plan(tmp_path):
+    from rag.chunking import chunk_document
+    from rag.ingest import load_document
+
+    path = tmp_path / "r.txt"
+    path.write_text("政府工作报告\n——2025年1月6日在甲县第十八届人民代表大会第五次会议上\n\n各位代表:\n\n"
+                    "过去一年,全县预计完成地区生产总值90亿元。\n\n"
+                    "(一)兴产业\n\n一是现代农业。粮食种植面积稳定在12万亩以上,总产6.4万吨。\n\n"
+                    "二、2025年工作安排\n\n(一)抓农业\n\n粮食总产7万吨。\n", "utf-8")
+    doc = load_document(path)
+    rows = facts_for_document(doc, chunk_document(doc.text, "r", 60, 0))
+    grain = {(f.value, f.kind, f.year) for f in rows if f.indicator == "粮食总产量"}
+    assert ("6.4", ACTUAL, 2024) in grain  # under a review headline that names no year or kind
+    assert not any(v == "7" and k == ACTUAL for v, k, _ in grain)  # the plan's figure is not an outcome
