@@ -81,11 +81,14 @@ def _measures(question: str) -> set[str]:
 
 
 def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
-    """The kinds that answer: those asked, or outcomes when the rows have any, else targets."""
+    """The kinds that answer: those asked, or outcomes when the rows have any, else targets, else
+    (no kind asked) rows whose kind the text leaves unsaid."""
     if asked == TARGET:
         return KIND_GROUPS["target"]
     if asked is not None or any(f.kind in KIND_GROUPS["actual"] for f in rows):
         return KIND_GROUPS["actual"]
+    if not any(f.kind for f in rows):
+        return ("",)  # no kind asked, and the text says none: the figures as they stand
     return KIND_GROUPS["target"]
 
 

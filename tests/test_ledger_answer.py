@@ -255,3 +255,14 @@ def test_figures_asked_without_a_question_word_or_against_a_document(tmp_path, q
     places.sort(key=question.index)
     got = answer_from_ledger(_q(full_years(question), *places), _target_and_actual_ledger(tmp_path), 0.4)
     assert got and got.text.endswith(ending), got and got.text
+
+
+def test_rows_whose_kind_the_text_leaves_unsaid_answer_only_a_question_that_asks_none(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    meta = {"county": "丙州", "adcode": "丙州", "file": "d.txt", "source": "/d.txt", "doc_hash": "d"}
+    facts = extract_facts("2011年,社会消费品零售总额从6.8亿元增加到25.3亿元。", "", meta, "/d-0")
+    assert [(f.kind, f.year) for f in facts] == [("", 2011)]
+    ledger.put_document("/d.txt", "d", facts)
+    got = answer_from_ledger(_q("丙州2011年社会消费品零售总额是多少?", "丙州"), ledger, 0.4)
+    assert got and got.text == "丙州2011年社会消费品零售总额25.3亿元[1]。"
+    assert answer_from_ledger(_q("丙州2011年社会消费品零售总额目标是多少?", "丙州"), ledger, 0.4) is None
