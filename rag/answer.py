@@ -189,6 +189,8 @@ def answer_question(
         rows = _from_frame(parsed, ledger, llm, retriever, settings)
     if rows:
         result.answer, result.refused, result.answered_from = rows.text, False, "ledger"
+        if routing.unknown_places:  # 黄平县和昌乐县…哪个更高 with no report of 黄平县: say so, compare nothing
+            result.answer += f"已索引的文档中没有{'、'.join(routing.unknown_places)}的资料，无法与之比较。"
         result.computed = rows.computed
         result.citations = [Citation(n, f.chunk_id, f.doc, f.place, f.section, f.quote)
                             for n, f in enumerate(rows.facts, 1)]

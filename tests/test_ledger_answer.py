@@ -266,3 +266,9 @@ def test_rows_whose_kind_the_text_leaves_unsaid_answer_only_a_question_that_asks
     got = answer_from_ledger(_q("丙州2011年社会消费品零售总额是多少?", "丙州"), ledger, 0.4)
     assert got and got.text == "丙州2011年社会消费品零售总额25.3亿元[1]。"
     assert answer_from_ledger(_q("丙州2011年社会消费品零售总额目标是多少?", "丙州"), ledger, 0.4) is None
+
+
+def test_a_place_without_a_report_is_named_not_dropped(seeds_ledger, fake_llm):
+    answer = seeds_ledger.ask("兴山县和黄平县2023年地区生产总值哪个更高?")
+    assert answer.answered_from == "ledger" and "兴山县2023年地区生产总值" in answer.answer
+    assert "没有黄平县的资料" in answer.answer and "更高" not in answer.answer
