@@ -26,7 +26,7 @@ from rag.evidence import Passage, evidence_text, gate, select_passages
 from rag.ledger_answer import answer_from_ledger, figure_conflicts
 from rag.llm import ChatClient
 from rag.prompts import CANNOT_ANSWER, render
-from rag.question import Question, read_question
+from rag.question import Question, read_question, years_after_places
 from rag.question import validate_question as _validate
 from rag.retrieval import Retrieval, Retriever
 from rag.roll_answer import roll_answer
@@ -115,9 +115,9 @@ def scope(question: str, retriever: Retriever, counties: list[str] | None = None
     Returns the routing as an empty :class:`Retrieval` whose ``scope`` and ``unknown_places``
     the retrieve stage fills with hits.
     """
-    parsed = read_question(question)
     routed, unknown = retriever.route(question)
     aliases = retriever.counties()
+    parsed = read_question(years_after_places(question, [a for a in aliases if a in question]))
     places = [aliases.get(c, c) for c in counties] if counties else routed  # 兴山 -> 兴山县
     parsed.places.extend(places)
     return parsed, Retrieval(hits=[], scope=places, unknown_places=unknown)

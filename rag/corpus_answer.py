@@ -26,7 +26,7 @@ DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:�
 _TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
 # 2024年政府工作报告: a plenum's communiqué and a report, of one place).
-_TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
+_TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告|人大|人民代表大会"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
                "统计公报": re.compile(r"统计公报"), "党代会文件": re.compile(r"党代会|第[一二三四五六七八九十]+次代表大会")}
 
 
@@ -85,12 +85,7 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
     if question.places:
         docs = [d for d in docs if d.county in question.places]
     if DATE_GAP_QUESTION.search(question.text):
-        named = {t for t, pattern in _TYPE_NAMED.items() if pattern.search(question.text)}
-        if named:  # each document by the type it is named by: one of each, or two of one
-            docs = [d for d in docs if d.meta.get("doc_type") in named]
-        if question.years:
-            docs = [d for d in docs if _years_of(d) & question.years]
-        return _date_gap(question, docs)
+        return _date_gap(question, _named_documents(question, docs))
     wanted_type = next((t for t in _TYPES if t in question.text), None)
     if wanted_type:
         docs = [d for d in docs if d.meta.get("doc_type") == wanted_type]
@@ -109,11 +104,33 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
     return FromCorpus(f"{scope}{kind}共{len(docs)}份：{lines}。", docs, [str(len(docs))])
 
 
+def _named_documents(question: Question, docs: list[StoredChunk]) -> list[StoredChunk]:
+    """The documents a date question names: each place's by the type its own words name (芦山县委
+    全会 and 兴山县人大四次会议: the plenum of one, the report of the other), all of it when they name
+    none; and of the years asked."""
+    from rag.ledger_answer import place_segments
+
+    words = dict(place_segments(question)) if question.places else {"": question.text}
+    kept = []
+    for place, text in words.items():
+        own = [d for d in docs if not place or d.county == place]
+        named = {t for t, pattern in _TYPE_NAMED.items() if pattern.search(text)}
+        if named:
+            own = [d for d in own if d.meta.get("doc_type") in named]
+        kept += [d for d in own if d not in kept]
+    if question.years:
+        kept = [d for d in kept if _years_of(d) & question.years]
+    return kept
+
+
 def _date_gap(question: Question, docs: list[StoredChunk]) -> FromCorpus | None:
-    """两份文件的日期相差几天: exactly two dated documents in scope, their gap in days."""
-    dated = [d for d in docs if _date(d)]
-    if len(dated) != 2 or len(docs) != 2:
+    """两份文件的日期相差几天 / 三个会哪个最早开: every document in scope dated, in date order, and the
+    days between the first and the last."""
+    if len(docs) < 2 or not all(_date(d) for d in docs):
         return None
-    a, b = sorted(dated, key=_date)
-    days = (_date(b) - _date(a)).days
-    return FromCorpus(f"{describe(a)}[1]与{describe(b)}[2]相差{days}天。", [a, b], [str(days)])
+    ordered = sorted(docs, key=_date)
+    days = (_date(ordered[-1]) - _date(ordered[0])).days
+    if len(ordered) == 2:
+        return FromCorpus(f"{describe(ordered[0])}[1]与{describe(ordered[1])}[2]相差{days}天。", ordered, [str(days)])
+    listed = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(ordered, 1))
+    return FromCorpus(f"按日期先后：{listed}。最早与最晚相差{days}天。", ordered, [str(days)])

@@ -18,7 +18,7 @@ from rag.compare import KIND_GROUPS, Reading, bounds, reading
 from rag.evidence import content_terms, term_coverage
 from rag.figures import ACTUAL, TARGET, asked_families, asked_kind, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in, without_indicator_names
-from rag.places import find_mentions
+from rag.places import find_mentions, resolve
 from rag.question import Question
 
 SUPERLATIVE = re.compile(r"最(高|低|快|慢|大|小|多|少)|从(高|低|大|小|多|少)到[高低大小多少]|(第一|垫底)")
@@ -34,7 +34,7 @@ _VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县
 # The words of comparing and ranking, blanked before the coverage check (they ask, they are not asked
 # about): 之间差了多少, 相比哪个多, 从高到低排一下.
 _COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[高低大小多少快慢]到[高低大小多少快慢]|排一下|排序|排名|排列|"
-                        r"(?:高|低|多|少)出|[高低]于还是[高低]于|[高低]于|还是|这个|这一"
+                        r"(?:高|低|多|少)出|\b[vV][sS]\b|[高低]于还是[高低]于|[高低]于|还是|这个|这一"
                         # the document the figure is asked from (芦山县2024年政府工作报告提出的…目标)
                         r"|政府工作报告|工作报告|统计公报|公报")
 # What asks (几家, 多少万元, 增长, 目标, 哪个更高, 哪家) is not what is asked about: a question's
@@ -92,11 +92,12 @@ def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
     return KIND_GROUPS["target"]
 
 
-def _segments(question: Question) -> list[tuple[str, str]]:
+def place_segments(question: Question) -> list[tuple[str, str]]:
     """Each place the question names, with the words from it to the next place named."""
     spots = []
     for place in question.places:
         forms = [place] + ([place[:-1]] if len(place) > 2 and place[-1] in "县市区旗" else [])
+        forms += [a for d in resolve(place) if d.name == place for a in d.aliases]  # 果洛 for 果洛藏族自治州
         at = min((i for i in (question.text.find(f) for f in forms) if i >= 0), default=-1)
         if at >= 0:
             spots.append((at, place))
@@ -108,7 +109,7 @@ def years_by_place(question: Question) -> dict[str, int]:
     """The year the question binds to each place it names: 尉犁县2024年和兴山县2023年 gives
     尉犁县 2024 and 兴山县 2023. A place followed by no year of its own, before the next place, is
     left out (the question's years then apply to it as a whole)."""
-    bound = {place: int(m.group(1)) for place, words in _segments(question) if (m := _YEAR.search(words))}
+    bound = {place: int(m.group(1)) for place, words in place_segments(question) if (m := _YEAR.search(words))}
     return bound if len(set(bound.values())) > 1 else {}  # one shared year: the question's years already say it
 
 
@@ -125,7 +126,7 @@ def kinds_by_place(question: Question) -> dict[str, str | None]:
     its own but no kind word (尉犁24年固投增速 对比兴山24年目标) is asked either (None). A place that
     only joins the next (兴山县和芦山县2024年…目标) shares its kind. Empty when every place is asked
     the same kind (the question's kind then applies to all)."""
-    segments = _segments(question)
+    segments = place_segments(question)
     own: dict[str, str | None] = {}
     for place, words in reversed(segments):
         rest = words[len(place):] if words.startswith(place) else words[len(place) - 1 :]

@@ -52,6 +52,19 @@ def full_years(text: str) -> str:
     return _SHORT_YEAR.sub(lambda m: ("20" if int(m.group(1)) <= 50 else "19") + m.group(1), text)
 
 
+# Two digits right after a place's name, as people type a year (牟定23 vs 尉犁24, 云和22人均gdp): not a
+# count or an amount (兴山12个项目, 兴山10家企业, 兴山22人).
+_AFTER_PLACE = r"(\d{2})(?![\d年%.万亿元个倍家项户吨亩次所条名岁天月日号])(?!人(?!均))"
+
+
+def years_after_places(text: str, names: list[str]) -> str:
+    """``牟定23`` as ``牟定2023年`` for each of ``names`` (the places' names as the question may
+    write them), so the year binds to that place."""
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(re.escape(name) + _AFTER_PLACE, lambda m: m.group(0)[: -2] + full_years(m.group(1) + "年"), text)
+    return text
+
+
 def validate_question(text: str, max_chars: int) -> str:
     """Collapse whitespace, write two-digit years out; refuse empty and overlong questions before
     any model is started."""

@@ -272,3 +272,20 @@ def test_a_place_without_a_report_is_named_not_dropped(seeds_ledger, fake_llm):
     answer = seeds_ledger.ask("兴山县和黄平县2023年地区生产总值哪个更高?")
     assert answer.answered_from == "ledger" and "兴山县2023年地区生产总值" in answer.answer
     assert "没有黄平县的资料" in answer.answer and "更高" not in answer.answer
+
+
+def test_years_typed_after_place_names_and_vs():
+    from rag.question import years_after_places
+
+    names = ["牟定", "尉犁", "云和", "黎平", "兴山"]
+    assert years_after_places("城镇收入 牟定23 vs 尉犁24 差多少", names) == "城镇收入 牟定2023年 vs 尉犁2024年 差多少"
+    assert years_after_places("云和22人均gdp是黎平18几倍", names) == "云和2022年人均gdp是黎平2018年几倍"
+    for text in ("兴山12个项目", "兴山10家企业", "兴山22人"):  # counts, not years
+        assert years_after_places(text, names) == text
+
+
+def test_three_meetings_in_date_order(seeds_ledger, fake_llm):
+    # 芦山县's two documents (no type named for it) and 兴山县's report (its 人大 session).
+    answer = seeds_ledger.ask("芦山县的两份文件和兴山县十九届人大四次会议,哪个最早?最早和最晚相隔几天?")
+    assert answer.answered_from == "documents" and answer.answer.startswith("按日期先后：芦山县，全会公报")
+    assert "最早与最晚相差" in answer.answer and len(answer.citations) == 3
