@@ -669,7 +669,13 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         words = [before + ([t] if t else []) for t in trails]
         if len(figs) > 1:
             targets: list[_Row] = []
-            if ind.parts and len(ind.parts) == len(figs):
+            previous = rows[-len(figs) :]
+            if ind.parts and len(ind.parts) == len(figs) and [r.indicator for r in previous] == list(ind.parts) and all(
+                    (r.growth if role == GROWTH else r.level) is None for r in previous) and not before:
+                # 收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%: the same two rows (a 年均 rate
+                # stays a row of its own: it is no one year's growth).
+                targets = previous
+            elif ind.parts and len(ind.parts) == len(figs):
                 canon = _table()[0]
                 for part in ind.parts:
                     p = canon[part]
