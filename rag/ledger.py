@@ -843,17 +843,18 @@ def document_outline(text: str, chunks) -> dict[str, str]:
     return out
 
 
-# Where a report's plan part starts: a plan heading or outline line, or a sentence that opens the
-# year's targets (总体要求是: / 主要预期目标为).
-_PLAN_START = re.compile(r"工作思路|重点任务|主要任务|工作安排|总体要求|预期目标|重点工作|工作部署|目标任务")
+# Where a report's plan part starts: a plan heading or outline line (the brief's PLAN_HEADING), or a
+# sentence that opens the year's targets (总体要求是: / 主要预期目标为).
 _PLAN_INTRO_TEXT = re.compile(r"(?:总体思路|总体要求|预期目标|主要目标|工作思路|重点任务)(?:是|为|[:：,，])")
 
 
 def plan_start(chunks, outlines: dict[str, str]) -> int:
     """The index of the first chunk of a report's plan part (len(chunks) when none is found): the
     first whose heading path or outline line names the plan, or whose text announces its targets."""
+    from rag.brief_read import PLAN_HEADING  # the same words that start a brief's plan part
+
     for k, chunk in enumerate(chunks):
-        if _PLAN_START.search(chunk.heading or "") or _PLAN_START.search(outlines.get(chunk.id, "")):
+        if PLAN_HEADING.search(chunk.heading or "") or PLAN_HEADING.search(outlines.get(chunk.id, "")):
             return k
         if _PLAN_INTRO_TEXT.search(chunk.text):
             return k
