@@ -51,7 +51,7 @@ HTML_CAPS = {"meeting": 7, "decisions": 3, "frameworks": 4, "commitments": 6, "h
 
 TITLES = {"meeting": "会议概况", "decisions": "审议通过的决定与文件", "commitments": "目标与承诺",
           "frameworks": "发展格局与提法", "honours": "荣誉与称号", "outcomes": "未给数字的成效"}
-MEETING_LABELS = {"name": "会议", "date": "时间", "attendance": "出席", "presided": "主持", "spoke": "讲话与报告"}
+MEETING_LABELS = {"name": "会议", "date": "时间", "attendance": "出席", "presided": "主持", "spoke": "讲话与报告", "agenda": "议程"}
 
 
 def section_order(doc_type: str | None) -> tuple[str, ...]:

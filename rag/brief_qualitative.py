@@ -81,6 +81,8 @@ class View:
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
         """The sentence around [start, end): from the last 。!? before to the next one after."""
         left = max(self.text.rfind(p, 0, start) for p in "。!?") + 1
+        # …铭刻在固始人民心中……”8月29日上午,…: a closing quote after a sentence's end ends it too.
+        left = max([left] + [k + 2 for p in ("…”", "。”", "!”", "?”") if (k := self.text.rfind(p, 0, start)) >= 0])
         rights = [i for i in (self.text.find(p, end) for p in "。!?") if i >= 0]
         return left, (min(rights) + 1 if rights else len(self.text))
 
@@ -221,7 +223,7 @@ _PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|�
                        # 大会主席团常务主席伍存强宣布大会开幕 / 孙良才宣布:…会议开幕.
                        r"[^。,;:]{2,30}?宣布[:,]?[^。,;]{0,30}?(?:全会|会议|大会)(?:开幕|闭幕)")
 # 县委书记杨俊作了讲话 / 杨俊就《决定(讨论稿)》向全会作了说明 / 听取和讨论了杨俊代表县委常委会作的工作报告.
-_SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议|并讨论)?了?[^。,;]{2,40}?报告|"
+_SPOKE = re.compile(r"(?:听取|聆听)(?:和讨论|并审议|和审议|并讨论)?了?[^。,;]{2,40}?报告|"
                     # 代表旗委常委会向全会报告工作.
                     r"[^。,;:]{2,40}?向(?:全会|会议|大会)报告(?:了)?工作|"
                     r"[^。,;:]{2,40}?(?:作了|作|发表了|发表)(?:重要|总结|起草)?(?:讲话|说明|工作报告)|"
@@ -234,11 +236,22 @@ _SPOKE = re.compile(r"听取(?:和讨论|并审议|和审议|并讨论)?了?[^�
                     r"[^。,;:]{2,40}?宣读(?:了)?[^。,;]{2,40}|"
                     # 李德新代表县委作了题为《…》的工作报告 / 代县长王玉峰代表县政府向大会作《政府工作报告》 /
                     # 秦昌政在大会上作政府工作报告.
-                    r"[^。,;:]{2,40}?(?:所)?作(?:了|的)?题为[^。;]{2,60}?的(?:工作报告|报告|讲话)|"
+                    r"[^。,;:]{2,60}?(?:所)?作(?:了|的)?主?题为[^。;]{2,60}?的(?:工作报告|报告|讲话)|"
                     # 代表 an organ (县政府, 县委常委会), not 代表 the delegates (人大代表热议政府工作报告).
                     r"[^。,;:]{2,30}?代表[^。,;]{0,10}?(?:政府|委员会|常委会|[县市区旗州]委)(?:向大会|向全会|在大会上)?(?:所)?作(?:了|的)?《?[^。,;《》]{0,20}?报告》?|"
                     r"[^。,;:]{2,30}?在(?:大会|会议|全会)上作(?:了)?《?[^。,;《》]{0,20}?报告》?")
 _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
+# What the meeting did, one part of a sentence (to its ; or 。) each: 会议书面传达了…精神,听取了…报告 /
+# 全会决定…召开… / ;审议并通过了…(the subject left to the sentence's start) / 区长张玉林通报上半年经济形势,
+# 安排部署… / 周文栋就…筹备工作情况…作了具体说明 / 区委书记周文栋代表区委常委会讲话.
+_AGENDA_VERB = (r"(?:书面|集中|认真|专题)?(?:传达(?:学习)?|学习(?:贯彻)?|审议(?:并通过|通过)?|表决通过|听取|讨论|酝酿|"
+                r"投票表决|表决|决定|安排部署|部署|测评|选举产生|选举|通报|总结|分析)")
+_AGENDA = re.compile(rf"(?:(?<=[。;,:])|^)(?:(?:全会|会议|大会)(?:还|并|首先|先后|同时|一致)?{_AGENDA_VERB}|(?<=[;:]){_AGENDA_VERB}(?:了)?|"
+                     rf"[^。;,:]{{0,24}}?(?:书记|县长|区长|市长|旗长|州长|主任|主席)[{_HAN}]{{2,3}}(?:同志)?"
+                     rf"(?:通报|就[^。;]{{2,60}}?作了?(?:具体|起草)?说明|代表[^。;,]{{2,16}}?讲话)|"
+                     # 周文栋就区第五次党代会筹备工作情况…作了具体说明: the speaker named alone.
+                     rf"(?:(?<=[。])|^)[{_HAN}]{{2,3}}就[^。;]{{2,80}}?作了?(?:具体|起草)?说明)[^。;]{{0,200}}")
+_AGENDA_MAX = 160  # characters of one agenda item; a longer part is cut at its last clause within
 
 
 _N = "一二三四五六七八九十"
@@ -322,7 +335,30 @@ def speaker_line(views: list[View], speaker: str | None) -> MeetingFact | None:
     return None
 
 
-def meeting_facts(views: list[View], limit: int = 12, known: str | None = None,
+def agenda(views: list[View], about: list[bool], have: list[str], limit: int = 8) -> list[MeetingFact]:
+    """What the meeting did (传达, 审议, 决定, 通报, 部署…), from the chunks that speak of it: one item
+    per sentence part, unless a fact already read holds it."""
+    out: list[MeetingFact] = []
+    for view, speaks in zip(views, about):
+        if not speaks:
+            continue
+        for m in _AGENDA.finditer(view.text):
+            start, end = m.span()
+            if end - start > _AGENDA_MAX:
+                cut = max(view.text.rfind(p, start, start + _AGENDA_MAX) for p in ",、")
+                end = cut if cut > start + 8 else start + _AGENDA_MAX
+            text = view.quote(start, end).strip()
+            key = _plain_key(text)
+            if len(key) < 8 or any(key in k for k in have) or _COURTESY.search(key):
+                continue
+            have.append(key)
+            out.append(MeetingFact(kind="agenda", text=text, source=view.source(start, end)))
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def meeting_facts(views: list[View], limit: int = 16, known: str | None = None,
                   speaker: str | None = None) -> list[MeetingFact]:
     """Date, attendance, who presided and who spoke, as the document states them.
 
@@ -348,6 +384,8 @@ def meeting_facts(views: list[View], limit: int = 12, known: str | None = None,
                 if kind != "attendance":  # the clause the fact stands in, e.g. 县委书记杨俊作了讲话
                     # on its own line: not from the title line above it (丙县人大代表热议政府工作报告)
                     start = max([view.clause_span(start, end)[0]] + [k for k in view.line_starts() if k < end])
+                if kind == "presided":  # 主持会议并代表常委会报告工作: what the chair did there too
+                    end = view.clause_span(start, end)[1]
                 text = view.quote(start, end).strip()
                 key = _plain_key(text)
                 if key in seen or len(key) < 4 or _COURTESY.search(key):
@@ -358,12 +396,13 @@ def meeting_facts(views: list[View], limit: int = 12, known: str | None = None,
                 break  # one date, one chair: the first, the meeting's own
     spoke = [f for f in found if f.kind == "spoke"][5:]  # the meeting's speakers, not every later speech
     found = [f for f in found if f not in spoke]
+    found += agenda(views, about, [_plain_key(f.text) for f in found])
     if (line := speaker_line(views, speaker)) and all(_plain_key(speaker) not in _plain_key(f.text) for f in found):
         found.append(line)
     name = meeting_name(views, known)
     if name and all(_plain_key(name.text) not in _plain_key(f.text) for f in found):
         found.append(name)
-    order = {"name": -1, "date": 0, "attendance": 1, "presided": 2, "spoke": 3}
+    order = {"name": -1, "date": 0, "attendance": 1, "presided": 2, "spoke": 3, "agenda": 4}
     return sorted(found, key=lambda f: order[f.kind])[:limit]
 
 
@@ -457,7 +496,10 @@ _PART_ROLE = re.compile(r"把“([^“”。]{2,30})”作为([^。,;“”]{2,3
 # “六创六争”:即争创…/ 六创六争:即…: the text's own expansion of a term.
 _GLOSS = re.compile(r"(?:\d{1,2}[.、])?“?([^“”。,;:\d.>]{2,16})”?:即([^。]{4,160})")
 # 一心一意谋发展、聚精会神抓党建、全力以赴促脱贫: three or more parallel phrases of one shape.
-_PARALLEL = re.compile(rf"(?:(?<![{_HAN}])|(?<=坚持)|(?<=按照)|(?<=围绕)|(?<=做到)|(?<=突出))((?:[{_HAN}]{{4}}[{_HAN}]{{3}}、){{2,}}[{_HAN}]{{4}}[{_HAN}]{{3}})(?![{_HAN}])")
+_PARALLEL = re.compile(rf"(?:(?<![{_HAN}])|(?<=坚持)|(?<=按照)|(?<=围绕)|(?<=做到)|(?<=突出))((?:[{_HAN}]{{4}}[{_HAN}]{{3}}、){{2,}}[{_HAN}]{{4}}[{_HAN}]{{3}})(?![{_HAN}])|"
+                       # 是固始机遇叠加凸显期、优势潜能释放期、跨越发展加速期、民生提质优化期: four or more
+                       # seven-character items are a formula whatever stands before them.
+                       rf"((?:[{_HAN}]{{7}}、){{3,}}[{_HAN}]{{7}})(?![{_HAN}])")
 # 以县委“四个年”工作定位为主线、以“八大重点工程”为抓手: what the work is organised around.
 _ROLE = r"(?:主线|抓手|统领|引领|牵引|总纲|总抓手|动力|支撑|核心|关键|保障|重点|根本|目标|方向|导向)"
 _ORGANISED_ONE = rf"以[^。,;:以]{{2,30}}?为{_ROLE}"
@@ -530,10 +572,12 @@ def frameworks(views: list[View], limit: int = 10, county: str = "") -> list[Fra
             position += 1
             add(2, position, "提法", view.quote(*m.span()), view.source(*m.span()))
         for m in _PARALLEL.finditer(view.text):
-            parts = m.group(1).split("、")
-            if len({p[-3] for p in parts}) == len(parts):  # 谋、抓、促: a verb each, not a list of names
+            g = 1 if m.group(1) else 2
+            parts = m.group(g).split("、")
+            # 谋、抓、促: a verb each, not a list of names; or four items of one head (…凸显期、…释放期)
+            if len({p[-3] for p in parts}) == len(parts) if g == 1 else len({p[-1] for p in parts}) == 1:
                 position += 1
-                add(1, position, "口号", view.quote(*m.span(1)), view.source(*m.span(1)))
+                add(1, position, "口号", view.quote(*m.span(g)), view.source(*m.span(g)))
         for m in _QUOTED_LIST.finditer(view.text):
             quoted = re.findall(r"“([^“”]+)”", m.group(0))
             if sum(bool(_HAS_NUMERAL.search(q)) and not _FIVE_YEAR.fullmatch(q) for q in quoted) >= 2:
@@ -625,6 +669,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
     names a later year (到2027年…成功创成); a title won already is an honour (``honours``).
     """
     found: dict[str, tuple[int, int, Commitment]] = {}
+    summary: list[tuple[int, Commitment]] = []
     position = 0
     for view in views:
         for m in _GOAL.finditer(view.text):
@@ -657,8 +702,13 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 county_level = bool(re.search(r"县|市|区", text[-4:]))
                 found[key] = (rank - national - county_level, position,
                               Commitment(text=text, year=year, source=view.source(start, end)))
+        for span in summary_spans(view):  # the plan in one sentence, after its preamble
+            if len(summary) >= _SUMMARIES or not _plans(view, span) or _has_figure(view.text[slice(*span)]):
+                continue
+            position += 1
+            summary.append((position, Commitment(text=view.quote(*span), year=plan_year, source=view.source(*span))))
     kept = sorted(found.values(), key=lambda t: (t[0], t[1]))[:limit]
-    return [c for _, _, c in sorted(kept, key=lambda t: t[1])]
+    return [c for _, c in sorted([(p, c) for _, p, c in kept] + summary, key=lambda t: t[0])]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,7 +716,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
 
 
 # 荣获“优秀”等次 / 获评全国“红茶重点产区” / 兴发集团成功入选全国“双百企业” / 被评为…称号.
-_HONOUR = re.compile(rf"(荣获|荣膺|获评|获得|入选|入列|荣登|上榜|跻身|获批|成为首批|成为(?=国家|全国)|列入(?=国家|全国)|被评为|被命名为|被授予|被列为|成功创建|创成|夺得|摘得|捧得|位列(?=全国|全省|全市)|通过(?:国家|省|市)?[^{_STOP}]{{0,6}}验收)"
+_HONOUR = re.compile(rf"(荣获|荣膺|获评|获得|入选|入围|入列|荣登|上榜|跻身|获批|成为首批|成为(?=国家|全国)|列入(?=国家|全国)|被评为|被命名为|被授予|被列为|成功创建|创成|夺得|摘得|捧得|位列(?=全国|全省|全市)|通过(?:国家|省|市)?[^{_STOP}]{{0,6}}验收)"
                      # 获评“国家杂交水稻制种大县”“全国…示范县”…等称号: a run of quoted titles, whole.
                      rf"((?:“[^“”。]{{2,40}}”、?){{2,}}(?:等[^。,;:、]{{0,6}})?|[^。,;:、]{{2,40}})")
 _NOT_TITLE = re.compile(r"^(?:资金|支持|补助|贷款|投资|奖补|授权|批复|立项)")
@@ -718,7 +768,7 @@ _OUTCOME = re.compile(r"([^。,;:]{2,60}?)(均实现增长|均有增长|均保�
 
 # 圆满完成了…确定的各项目标任务 / 约束性指标全部完成 / 经济运行稳中向好 / 综合实力明显增强 / “十二五”圆满收官 /
 # 全县发展再上新台阶.
-_COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[^。,;]{0,40}?(?:目标任务|各项任务|年度任务|目标|指标)|"
+_COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[^。,;]{0,40}?(?:目标任务|各项任务|主要任务|年度任务|目标|指标)|"
                         r"[^。,;:]{2,30}?(?:全部完成|基本完成|圆满收官|稳中向好|明显增强|显著增强|稳步推进|全面进步|"
                         r"再上新台阶|迈上新台阶|迈出(?:了)?坚实步伐|平稳较快发展|持续健康发展)|"
                         # 全面进入新型工业化、…同步发展的新阶段.
@@ -729,7 +779,9 @@ _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[
                         r"[^。,;:]{0,12}?(?:退出贫困县序列|脱贫摘帽|整体脱贫)|历史性(?:地)?(?:解决|消除)(?:了)?[^。,;:]{2,16}|"
                         r"[^。,;:]{2,20}?全面实现(?=[。,;]|$)|"
                         # 全会充分肯定了区委常委会的工作: a plenum's verdict on the body it oversees.
-                        r"(?:全会|会议|大会)(?:充分|高度|一致)?肯定(?:了)?[^。,;:]{2,30}")
+                        r"(?:全会|会议|大会)(?:充分|高度|一致)?肯定(?:了)?[^。,;:]{2,30}|"
+                        # 经受住了脱贫攻坚、疫情防控、抗洪抢险等重大考验.
+                        r"经受住(?:了)?[^。,;]{2,40}?考验")
 
 
 # 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
@@ -748,7 +800,9 @@ _RECEIVED = re.compile(r"(?:代表们|委员们|大家|与会代表|代表)[^。
                        # 他认为,县委书记翟玉龙代表县委常委会所作的工作报告站位高、立意新: the report named with its author.
                        r"认为[,:]?[^。,;]{2,40}?所作的[^。,;]{0,6}?报告([^。]{4,80})|"
                        # 《报告》是指导我县今后五年经济社会发展的纲领性文件.
-                       r"(?:《报告》|报告)是([^。,;]{4,40}?(?:纲领性文件|行动纲领|好报告))")
+                       r"(?:《报告》|报告)是([^。,;]{4,40}?(?:纲领性文件|行动纲领|好报告))|"
+                       # …的开幕,在全县党员干部群众引发了热烈反响.
+                       r"(?<=[,。])([^。,;:]{2,30}?引(?:发|起)(?:了)?(?:热烈|强烈|广泛)(?:的)?反响)")
 # (一)疫情防控交出优异答卷。/ 最鼓舞人心的是,招大引强再结新硕果。: a paragraph's own headline.
 _YEARS = re.compile(r"(?:19|20)\d\d年")
 _HEADLINE_LEAD = re.compile(r"(?:——|[(\[]?[一二三四五六七八九十]+[)\]、.]|\d{1,2}[.、]|[一二三四五六七八九十]是|最[^,。]{2,6}的是,)?")
@@ -773,6 +827,106 @@ def headlines(view: View) -> Iterator[tuple[int, int]]:
             yield lead, end
 
 
+_LIST_MARK = re.compile(r"[(\[]?[一二三四五六七八九十]+[)\]、.]|\d{1,2}[.、]")
+
+
+def verdict_headings(view: View) -> Iterator[tuple[int, int]]:
+    """Spans of numbered headings that state a result (1、积极应对复杂形势,经济运行稳健向好 /
+    (一)五年来,我们紧盯产业、紧抓项目,跑出了产业发展加速度), in the heading path or on a line of
+    their own: a heading with a comma is a sentence, not a topic (一、2014年工作回顾)."""
+    head_end = view.text.find("。") if view.chunk.heading else 0
+    pieces, cursor = [], 0
+    for part in view.text[:head_end].split(">"):
+        pieces.append((cursor, cursor + len(part)))
+        cursor += len(part) + 1
+    starts = view.line_starts()
+    for k, nxt in zip(starts, starts[1:] + [len(view.text)]):
+        if k >= head_end and "。" not in view.text[k:nxt]:
+            pieces.append((k, nxt))
+    for a, b in pieces:
+        mark = _LIST_MARK.match(view.text, a)
+        if not mark or not 6 <= b - a <= 44 or "," not in view.text[a:b] or re.search(r"\d", view.text[mark.end() : b]):
+            continue
+        while b > mark.end() and not re.match(rf"[{_HAN}”]", view.text[b - 1]):
+            b -= 1  # 砥砺前行 ?: a converter's stray mark after the heading
+        yield mark.end(), b
+
+
+def topic_sentences(view: View) -> Iterator[tuple[int, int]]:
+    """Spans of short sentences that head the figures after them (经济运行稳中有进。初步核算,…203.9亿元):
+    a bulletin's verdict on each section, stated before its figures."""
+    for m in re.finditer(rf"(?:(?<=[。>])|^)([{_HAN}]{{4,14}})。(?=[^>]{{0,80}}?\d)", view.text):
+        if not re.search(r"各位代表|同志们|摄|统计局", m.group(1)):
+            yield m.span(1)
+
+
+# 一年来,我们全力以赴扩投资、稳增长,经济运行持续稳中向好;: what a year of work came to, as a speech lists it.
+_WE_DID = re.compile(r"(?:一年来|五年来|过去一年|过去五年|这一年|这五年),我们[^。;,]{2,30},([^。;,]{4,30})(?=[;。])")
+# 在市委、市政府和县委的坚强领导下, / 坚持以…为指导, / 面对…, / 团结带领全县人民, / 认真贯彻落实…精神,:
+# the preamble a summary sentence opens with; what follows it is what was done and what came of it.
+_PREAMBLE = re.compile(r"领导下|支持下|指引下|关心下|为指导|为统领|^面对|团结(?:和)?带领|贯彻落实|深入贯彻|认真贯彻|全面贯彻|"
+                       r"^按照[^,]{2,40}(?:要求|部署)|"
+                       # …精神 / …决策部署 / …工作总基调 / …新发展理念: the higher guidance a clause implements.
+                       r"(?:精神|决策部署|总基调|新发展理念|重要指示|重要讲话|规律性认识|工作安排|工作部署)$")
+_SUMMARY_PIECE = 90  # characters of one item cut from a long summary, at a clause end
+_SUMMARIES = 2  # pieces of summary a brief keeps for the review, and for the plan: the first ones
+
+
+def summary_spans(view: View) -> Iterator[tuple[int, int]]:
+    """Spans of what a summary sentence says after its preamble (区政府紧紧围绕“…”推动…行动部署,深入开展…
+    行动,经济社会发展取得新进展): the year, or the plan, in one sentence. A long tail comes in pieces
+    of at most ``_SUMMARY_PIECE`` characters, each a run of whole clauses."""
+    s0 = 0
+    for m in re.finditer(r"[。!?]|$", view.text):
+        sentence, base, s0 = view.text[s0 : m.start()], s0, m.end()
+        clauses, at = [], 0
+        for piece in sentence.split(","):
+            clauses.append((base + at, base + at + len(piece)))
+            at += len(piece) + 1
+        # The preamble is the sentence's opening run: a clause of it at most two after the last one
+        # (完整、准确、全面贯彻新发展理念 later on is a task, not the preamble).
+        last = None
+        for i, (a, b) in enumerate(clauses):
+            if _PREAMBLE.search(re.sub(r"《[^《》]*》", "", view.text[a:b])) and (last is None or i - last <= 2) and (last is not None or i <= 3):
+                last = i
+        if len(clauses) < 4 or last is None or last > len(clauses) - 3:
+            continue
+        tail = clauses[last + 1 :]
+        a = tail[0][0]
+        for (c0, c1), (_, prev_end) in zip(tail[1:], tail):
+            if c1 - a > _SUMMARY_PIECE:  # the next clause would make the piece too long: a new piece
+                yield a, prev_end
+                a = c0
+        yield a, tail[-1][1]
+
+
+def _merge_adjacent(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Spans in order, two that are neighbouring clauses of one sentence made one (成功经受住了…考验,
+    实现了经济平稳较快增长): a result and the one it goes with read as one item; a span within
+    another is dropped."""
+    out: list[list[int]] = []
+    for start, end, rank in sorted(spans):
+        if out and start >= out[-1][0] and end <= out[-1][1]:
+            continue
+        if out and start == out[-1][1] + 1 and text[out[-1][1]] == ",":
+            out[-1][1], out[-1][2] = end, min(rank, out[-1][2])
+        else:
+            out.append([start, end, rank])
+    return [(a, b, r) for a, b, r in out]
+
+
+def _has_figure(text: str) -> bool:
+    """A digit that is a figure: not a year, nor inside a quoted name (“3820”战略工程)."""
+    return bool(re.search(r"\d", _YEARS.sub("", re.sub(r"“[^“”]*”", "", text))))
+
+
+def _plans(view: View, span: tuple[int, int]) -> bool:
+    """Whether a summary's span is of the plan: its part, or a plan's verb before it in its sentence
+    (2024年,全区上下要以…为指导,…)."""
+    s0 = view.sentence_span(*span)[0]
+    return view.part_at(span[0]) == "plan" or bool(re.search(r"要|力争|确保|将|努力|计划", view.text[s0 : span[0]]))
+
+
 def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
     """Results of the review stated without a figure (an article or a summary often gives no numbers):
     the review's paragraph headlines and clauses naming several indicators (均实现增长) first."""
@@ -781,6 +935,7 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
     # A news item or a summary has no review heading: its whole text reports results, except
     # sentences that plan (要…, 力争…).
     parts = {"review"} if any(v.part == "review" for v in views) else {"review", "other"}
+    summaries = 0
     for view in views:
         if view.part not in parts and all(p not in parts for _, p in view.unit_parts):
             continue
@@ -788,8 +943,17 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
         matches = [(m.span(), 0 if "均" in m.group(2) or "、" in m.group(1) else 1, True) for m in _OUTCOME.finditer(view.text)]
         matches += [(m.span(), 1, True) for pattern in (_COMPLETED, _RESULT, _FIRST) for m in pattern.finditer(view.text)]
         matches += [(m.span(1), 0, False) for m in _YEAR_IS.finditer(view.text)]  # 2024年是…之年: not the year
-        matches += [(next(m.span(g) for g in (1, 2, 3, 4) if m.group(g)), 1, False) for m in _RECEIVED.finditer(view.text)]
+        matches += [(next(m.span(g) for g in (1, 2, 3, 4, 5) if m.group(g)), 1, False) for m in _RECEIVED.finditer(view.text)]
         matches += [(span, 0, True) for span in headlines(view) if view.part_at(span[0]) == "review"]
+        matches += [(span, 0, False) for span in verdict_headings(view)]
+        if summaries < _SUMMARIES:
+            pieces = [span for span in summary_spans(view) if not _plans(view, span)][: _SUMMARIES - summaries]
+            summaries += len(pieces)
+            matches += [(span, 0, False) for span in pieces]
+        matches += [(m.span(1), 0, False) for m in _WE_DID.finditer(view.text)]
+        if "review" not in {view.part, *(p for _, p in view.unit_parts)}:  # a bulletin's section verdicts
+            matches += [(span, 0, False) for span in topic_sentences(view)]
+        spans = []
         for span, rank, whole_clause in sorted(matches):
             part = view.part_at(span[0])
             if part not in parts:
@@ -800,8 +964,10 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
             if _BY_YEAR.search(view.text[s0 : span[0]]):
                 continue  # 到2027年,城乡融合发展取得明显成效: a goal, not a result
             start, end = view.clause_span(*span) if whole_clause else span
-            if re.search(r"\d", _YEARS.sub("", view.text[start:end])):
+            if _has_figure(view.text[start:end]):
                 continue  # a clause with a figure is the figures' business (a year is no figure)
+            spans.append((start, end, rank))
+        for start, end, rank in _merge_adjacent(view.text, spans):
             position += 1
             text = view.quote(start, end).strip()
             key = _plain_key(text)

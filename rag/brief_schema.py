@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-BRIEF_VERSION = 9  # bump when generation changes in a way that should redo exported briefs
+BRIEF_VERSION = 10  # bump when generation changes in a way that should redo exported briefs
 
 # [.] rather than an escaped dot: llama.cpp's GBNF parser rejects the escape its schema converter emits.
 # Bounded lengths: the grammar built from an unbounded [0-9]+ let a small model write digits
@@ -104,9 +104,10 @@ class Decision(BaseModel):
 
 
 class MeetingFact(BaseModel):
-    """A fact of the meeting the document reports: its name, date, attendance, who presided, who spoke."""
+    """A fact of the meeting the document reports: its name, date, attendance, who presided, who spoke,
+    and what it did (agenda: 传达了…精神, 审议并通过了…, 决定…召开…)."""
 
-    kind: Literal["name", "date", "attendance", "presided", "spoke"]
+    kind: Literal["name", "date", "attendance", "presided", "spoke", "agenda"]
     text: str
     source: Source
 

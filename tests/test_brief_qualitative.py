@@ -4,6 +4,7 @@ grounding of the new sections, the layout per document type, and the qualitative
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -131,9 +132,13 @@ def test_commitments_with_their_years(seed):
     assert plenum[normalize("成功创成国家乡村振兴示范县")] == 2027  # 到2027年 earlier in its sentence
     assert plenum[normalize("全力争创国家乡村振兴示范县")] == 2024
     report = {normalize(c.text): c.year for c in commitments(seed(REPORT)[2], 2024)}
-    assert report == {normalize("加快创建国家乡村振兴示范县"): 2024,
-                      normalize("城乡居民人均可支配收入与经济增长同步"): 2024,
-                      normalize("锚定省级全域旅游示范区创建"): 2024}
+    titled = {normalize("加快创建国家乡村振兴示范县"): 2024, normalize("城乡居民人均可支配收入与经济增长同步"): 2024,
+              normalize("锚定省级全域旅游示范区创建"): 2024}
+    assert titled.items() <= report.items()
+    # The rest is the plan's summary sentence after its preamble, in at most two pieces of whole clauses.
+    summary = [t for t in report if t not in titled]
+    assert 1 <= len(summary) <= 2 and all(len(t) <= 100 for t in summary)
+    assert not any(re.search(r"精神,|领导下|为指导", t) for t in summary)
     xingshan = texts(commitments(seed(XINGSHAN)[2], 2024))
     assert normalize("城乡居民收入增长与经济增长基本同步") in xingshan and normalize("争创全国文明城市") in xingshan
     # A title won in the review (兴山化工园成功创建全省首家D类化工园区) is an honour, not a commitment.
@@ -156,8 +161,10 @@ def test_honours_only_from_results(seed):
 
 def test_outcomes_without_figures(seed):
     found = outcomes(seed(ARTICLE)[2])
-    assert texts(found)[:2] == texts([Source(chunk_id="", quote=q) for q in (
-        "全市经济呈现回升向好的态势", "地区生产总值、农林牧渔业总产值、工业增加值等主要经济指标均实现增长")], "quote")
+    # The section's heading states its verdict first (1.经济发展稳中向好:全市经济呈现…), whole.
+    first, second = texts(found)[:2]
+    assert first == normalize("经济发展稳中向好:全市经济呈现回升向好的态势,高质量发展扎实推进")
+    assert second.startswith(normalize("地区生产总值、农林牧渔业总产值、工业增加值等主要经济指标均实现增长"))
     assert has(found, "旅游综合收入大幅增长") and has(found, "地方一般公共预算收入显著增加")
     assert all(not any(ch.isdigit() for ch in o.text) for o in found)
     assert outcomes(seed(REPORT)[2]) == []  # the plan part only: nothing achieved yet
@@ -267,6 +274,64 @@ def test_results_and_formulas_of_a_term_in_review(tmp_path):
     assert has(found, "站位高、立意新") and has(found, "圆满完成各项经济指标")
     assert has(found, "对2017年的工作部署思路清晰")  # a year is not a figure
     assert not has(found, "取得的成绩")  # a noun phrase, not a result
+
+
+def test_what_a_plenum_did_and_who_said_what(tmp_path):
+    """A plenum news item: each thing the meeting did is one agenda item (传达, 听取, 测评, 决定,
+    审议并通过 after a semicolon), the chair's clause is kept whole, and a speaker named alone."""
+    news = _views_of_text(tmp_path, (
+        "8月19日,中共己区委召开三届十二次全委(扩大)会议。区委书记张一主持会议并代表常委会报告工作。"
+        "区委副书记、区长王二通报上半年经济形势,安排部署下半年经济社会发展工作。"
+        "会议书面传达了省委十二届八次全委(扩大)会议精神,听取了5名党政主要负责人述职报告,并对各部门上半年工作进行了测评。\n"
+        "7月26日,中共己区第四届委员会第十三次全体会议召开,全会决定2021年7月28日召开中国共产党己区第五次代表大会;"
+        "审议并通过了四届区委工作报告;酝酿并讨论了区委委员候选人预备人选名单。\n"
+        "张一就区第五次党代会筹备工作情况作了具体说明。\n"), "n.txt")
+    meeting = meeting_facts(news)
+    kinds = {normalize(m.text): m.kind for m in meeting}
+    assert has(meeting, "张一主持会议并代表常委会报告工作")
+    assert has(meeting, "王二通报上半年经济形势", "安排部署下半年经济社会发展工作")
+    assert has(meeting, "会议书面传达了", "进行了测评")
+    assert has(meeting, "全会决定2021年7月28日召开") and has(meeting, "审议并通过了四届区委工作报告")
+    assert has(meeting, "酝酿并讨论了区委委员候选人预备人选名单")
+    assert has(meeting, "张一就区第五次党代会筹备工作情况作了具体说明")
+    assert "agenda" in kinds.values() and all(len(t) <= 160 for t in kinds)
+
+
+def test_the_year_in_one_sentence_and_the_headings_that_judge_it(tmp_path):
+    """A review's summary sentence gives what follows its preamble (在…领导下, 以…为指导); numbered
+    headings with a verdict and a speech's 一年来,我们…, are outcomes; a plan's summary is a commitment."""
+    report = _views_of_text(tmp_path, (
+        "一、2014年工作回顾\n"
+        "2014年,在省委、省政府和市委的坚强领导下,市政府团结带领全市人民,认真贯彻落实党的十八大精神,"
+        "紧紧围绕重返全国百强的战略目标,全力打造庚市发展升级版,较好地完成了各项目标任务。\n"
+        "1、积极应对复杂形势,经济运行稳健向好\n"
+        "全市实现地区生产总值552.3亿元,增长9.7%。\n"
+        "一年来,我们全力以赴扩投资、稳增长,经济运行持续稳中向好;一年来,我们坚定不移强链条、提能级,产业发展基础更加牢固。\n"
+        "二、2015年工作安排\n"
+        "2015年,全市上下要以习近平新时代中国特色社会主义思想为指导,全面贯彻落实党的二十大精神,"
+        "紧扣“四个更大”重要要求,坚持“3820”战略工程思想精髓,一张蓝图绘到底,奋力打造现代化国际城市先行示范区。\n"), "r.txt")
+    found = outcomes(report)
+    assert has(found, "紧紧围绕重返全国百强的战略目标", "全力打造庚市发展升级版")
+    assert not has(found, "坚强领导下")  # the preamble is not the result
+    assert has(found, "积极应对复杂形势,经济运行稳健向好")
+    assert has(found, "产业发展基础更加牢固") and not has(found, "552.3")
+    planned = commitments(report, plan_year=2015)
+    assert has(planned, "紧扣“四个更大”重要要求", "一张蓝图绘到底")  # a quoted “3820” is a name, not a figure
+    assert not has(found, "紧扣“四个更大”")
+
+
+def test_a_bulletins_section_verdicts(tmp_path):
+    """A 统计公报 heads its figures with a short verdict; a caption or a line with no figures after
+    it is not one."""
+    bulletin = _views_of_text(tmp_path, (
+        "辛县统计局\n一、综合\n"
+        "经济运行稳中有进。初步核算,全县实现地区生产总值203.9亿元,增长4.9%。产业结构进一步优化。三次产业比例调整为7.0:53.7:39.3。\n"
+        "就业形势持续稳定。全县实现城镇新增就业4100人。\n"
+        "大会现场气氛庄严隆重。主席台上悬挂着会标。\n"), "s.txt")
+    found = outcomes(bulletin)
+    for verdict in ("经济运行稳中有进", "产业结构进一步优化", "就业形势持续稳定"):
+        assert has(found, verdict), verdict
+    assert not has(found, "辛县统计局") and not has(found, "气氛庄严隆重")
 
 
 def test_every_item_on_every_seed_is_verbatim_and_grounded(seed):
