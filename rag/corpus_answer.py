@@ -16,17 +16,21 @@ from rag.store import StoredChunk
 
 # A question about documents as such: which, how many.
 DOCUMENTS_QUESTION = re.compile(
-    r"(?:哪些|哪几份|几份|多少份|哪份)(?:是)?(?:关于[^，,。？?]{1,16}?的)?(?:政府工作|全会|统计)?(?:文档|文件|报告|公报|材料|文章)"
-    r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有|一共|总共|共)?(?:哪些|几份|多少份)")
+    r"(?:哪些|哪几[份篇]|几[份篇]|多少[份篇]|哪[份篇])(?:是)?(?:(?:关于|讲)[^，,。？?]{1,16}?的)?(?:政府工作|全会|统计)?(?:文档|文件|报告|公报|材料|文章)"
+    r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有|一共|总共|共)?(?:哪些|几[份篇]|多少[份篇])"
+    # 资料库里有哪几篇是讲…的: the measure word alone stands for the documents.
+    r"|(?:哪几|几|多少)[份篇](?:是|在)?(?:关于|讲|写|有关)")
 # ...and about the indexed collection, not what a document says (审议通过了哪些文件 is content).
 COLLECTION_WORDS = re.compile(r"这些|这批|这几份|已索引|索引|库里|库中|一共|总共|共有|关于.{1,12}的")
 # 哪些文件是2022年的统计公报 / 有几份报告是关于…: the documents are the question's subject.
-DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)")
+DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)|"
+                               # 哪些地方的材料是县委全会的报道: which places' documents are of a type.
+                               r"^(?:有)?哪些(?:地方|县|县区|区县|地区)的(?:文档|文件|报告|公报|材料)(?:是|属于)")
 DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:几|多少)天")
 _TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
 # 2024年政府工作报告: a plenum's communiqué and a report, of one place).
-_TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告|人大|人民代表大会"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
+_TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告|人大|人民代表大会|人代会"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
                "统计公报": re.compile(r"统计公报"), "党代会文件": re.compile(r"党代会|第[一二三四五六七八九十]+次代表大会")}
 
 
@@ -87,14 +91,17 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
     if DATE_GAP_QUESTION.search(question.text):
         return _date_gap(question, _named_documents(question, docs))
     wanted_type = next((t for t in _TYPES if t in question.text), None)
-    if wanted_type:
-        docs = [d for d in docs if d.meta.get("doc_type") == wanted_type]
+    wanted = {wanted_type} if wanted_type else {t for t, pattern in _TYPE_NAMED.items() if pattern.search(question.text)}
+    if "政府工作报告" in wanted and not wanted_type:  # 人代会: the session's report, or a news story of it
+        wanted.add("关于政府工作报告的文章")
+    if wanted:
+        docs = [d for d in docs if d.meta.get("doc_type") in wanted]
     if question.years:  # 2022年的统计公报: a document of the year it reviews, plans or is dated
         docs = [d for d in docs if _years_of(d) & question.years]
     if not asks_about_documents(question.text) or question.is_quantity and not re.search(r"几份|多少份", question.text):
         return None
     what = "、".join(question.places) if question.places else "全部"
-    kind = wanted_type or "文档"
+    kind = wanted_type or ("、".join(t for t in _TYPES if t in wanted) if len(wanted) == 1 else "文档")
     if not docs:
         return FromCorpus(f"已索引的文档中没有{what}的{kind}。", [])
     lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))

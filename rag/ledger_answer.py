@@ -43,7 +43,7 @@ _ASKING_TOKEN = re.compile(
     r"几\w?|多少\w*|增长了?|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|哪家|哪一家|相差|差距|县|市|区|个|个?百分点"
     r"|[两三四五六几多各]地中?|[高低多少快慢](?:出|了)?(?:多少)?|分别|各自|第一|垫底"
     # The kind asked of each place (kinds_by_place reads it): 实际增速, 要达到的目标值, 几个点.
-    r"|实际|目标值|要|预计|点|额|大约|约|同年|倍"
+    r"|实际|目标值|要|预计|点|额|大约|大概|大致|约|同年|倍"
     r"|[更较最谁比差各给定钱]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅)|(?:更|较)(?:快|慢)")
@@ -72,7 +72,13 @@ def _measures(question: str) -> set[str]:
         if re.search(r"百分点|百分之", part):  # 相差几个百分点: a rate, though 几个 reads as a count
             wanted.add(GROWTH)
             continue
+        if RATIO.search(part) and not re.search(r"增速|增长|增幅|速度", part):  # 是…的多少倍: of amounts
+            wanted.add(LEVEL)
+            continue
         families = asked_families(part)
+        if not families and not re.search(r"总量|总额|规模|金额|数额", part):
+            # 差多少 after …的预期增速,和…增速相比: a part that names nothing asks what the others name.
+            families = asked_families(question)
         # A part naming neither a rate nor an indicator (总量要达到多少) asks the amount of the one named.
         wanted.add(GROWTH if families and families <= _RATES else LEVEL)
     if not wanted and (families := asked_families(question)):
@@ -170,6 +176,7 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     """
     # Years go before jieba cuts (2024年定的 would give 年定), and the asking words with them.
     text = _COMPARING.sub(" ", re.sub(r"(?:19|20)\d\d\s*年", " ", without_indicator_names(question.text)))
+    text = re.sub(r"[(（][^()（）]{1,12}[)）]", " ", text)  # (注意单位): an aside to the reader, not content
     for m in find_mentions(text):  # every place named, provinces too (内蒙古正蓝旗): the scope, not the content
         text = text[: m.start] + " " * len(m.surface) + text[m.end :]
     for ind in indicators:
@@ -219,6 +226,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
         return _ranking(question, ledger, indicators, measure, direction, min_coverage)
     if not question.places:
         return None
+    if len(question.places) == 1 and len(question.years) == 2 and len(indicators) == 1 and not superlative:
+        return _two_years(question, ledger, indicators[0], measures, min_coverage)
     if superlative and len(question.places) >= 2 and len(indicators) == 1:
         return _ranking(question, ledger, indicators, measure, direction, min_coverage, question.places)
     facts: list[Fact] = []
@@ -246,6 +255,49 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     return FromLedger("".join(sentences) + verdict, facts, computed)
 
 
+def year_kinds(question: Question) -> list[tuple[int, str | None]]:
+    """Each year the question names, in order, with the kind its own first clause asks: 2024年定的
+    GDP目标总量是多少?比2023年的实际总量… gives 2024 target, 2023 actual (None: not said)."""
+    out: dict[int, str | None] = {}
+    for m in _YEAR.finditer(question.text):
+        clause = re.split(r"[?？,，;；。]", question.text[m.start() :], maxsplit=1)[0]
+        out.setdefault(int(m.group(1)), asked_kind(clause) or (ACTUAL if _SAYS_ACTUAL.search(clause) else None))
+    return list(out.items())
+
+
+def _two_years(question: Question, ledger: Ledger, indicator: Indicator, measures: set[str],
+               min_coverage: float) -> FromLedger | None:
+    """One place in two years (a target against the year before's outcome): each year's row of the
+    kind its words ask, and the later minus the earlier, of amounts and of growth, computed."""
+    place = question.places[0]
+    rows = [f for f in ledger.query(place=place, indicator=indicator.name) if f.year]
+    chosen: list[Fact] = []
+    for year, kind in year_kinds(question):
+        own = [f for f in rows if f.year == year]
+        kinds = _kind_group(own, kind)
+        own = [f for f in own if f.kind in kinds]
+        # A row that gives what the question asks: both the amount and its growth when both are asked.
+        own = [f for f in own if all(reading(f, m) for m in measures)] or own
+        if not own:
+            return None
+        chosen.append(own[0])
+    readings = [r for f in chosen for m in measures if (r := reading(f, m))]
+    if not _covers(question, readings, [indicator], min_coverage):
+        return None
+    sentences = [_phrase(reading(f, LEVEL if LEVEL in measures and reading(f, LEVEL) else GROWTH), n) + "。"
+                 for n, f in enumerate(chosen, 1)]
+    (later, earlier) = sorted(chosen, key=lambda f: f.year, reverse=True)
+    computed, verdicts = [], []
+    for measure in (LEVEL, GROWTH):
+        a, b = reading(later, measure), reading(earlier, measure)
+        if measure in measures and a and b and a.unit == b.unit:
+            diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
+            what = "增速" if measure == GROWTH else ""
+            verdicts.append(f"{later.year}年{what}比{earlier.year}年{'高' if a.number >= b.number else '低'}出{diff}{unit}")
+            computed.append(diff)
+    return FromLedger("".join(sentences) + ("，".join(verdicts) + "。" if verdicts else ""), chosen, computed)
+
+
 def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
              indicators: list[Indicator]) -> tuple[str, list[str]]:
     """Which of two places is ahead, and by how much, computed from the chosen readings; and the
@@ -257,8 +309,14 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
         return "", []
     diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
     if RATIO.search(question.text) and b.number:
+        if _ratio_of(question.text, b.fact.place, a.fact.place):  # 五莲县是三穗县的多少倍: the first named last
+            a, b = b, a
         times = f"{round(a.number / b.number, 2):g}"
-        return f"{a.fact.place}是{b.fact.place}的{times}倍。", [times]
+        ratio = f"{a.fact.place}是{b.fact.place}的{times}倍。"
+        if DIFFERENCE.search(question.text):  # 差多少?…是…的几倍?: both, each computed
+            high, low = (a, b) if a.number >= b.number else (b, a)
+            return f"{high.fact.place}比{low.fact.place}高{diff}{unit}，{ratio}", [diff, times]
+        return ratio, [times]
     if question.compare:
         if a.number == b.number:
             return "两者相同。", []
@@ -269,6 +327,17 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
         high, low = (a, b) if a.number >= b.number else (b, a)
         return f"{high.fact.place}比{low.fact.place}高{diff}{unit}。", [diff]
     return "", []
+
+
+def _ratio_of(text: str, numerator: str, denominator: str) -> bool:
+    """Whether ``text`` asks how many times ``denominator`` the figure of ``numerator`` is
+    (五莲县是三穗县的多少倍, 番禺区GDP相当于宜章县的几倍)."""
+    m = re.search(r"([^,，?？;；]*?)(?:是|为|相当于|等于)([^,，?？;；]*?)的(?:多少|几)倍", text)
+    if not m:
+        return False
+    def named(place: str, part: str) -> bool:
+        return place in part or (len(place) > 2 and place[:-1] in part)
+    return named(numerator, m.group(1)) and named(denominator, m.group(2))
 
 
 # Readings of money are compared in 亿元; a difference is shown in the largest unit that keeps it

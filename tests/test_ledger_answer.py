@@ -158,6 +158,11 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     answer = seeds_ledger.ask("这些文档里哪些是关于芦山县的?")
     assert answer.answered_from == "documents" and fake_llm.calls == []
     assert "共2份" in answer.answer and "全会公报" in answer.answer and "政府工作报告" in answer.answer
+    # A type named by the meeting's words (全体会议, 全会), of every place; 几篇 as the documents.
+    plenums = seeds_ledger.ask("哪些地方的材料是县委全体会议(全会)的报道或公报?")
+    assert plenums.answered_from == "documents" and "全会公报共1份" in plenums.answer and "芦山县" in plenums.answer
+    reports = seeds_ledger.ask("资料库里有哪几篇是讲兴山县人代会的?")
+    assert reports.answered_from == "documents" and "兴山县" in reports.answer and "共1份" in reports.answer
     assert all(c.derived and c.county == "芦山县" for c in answer.citations)
     counted = seeds_ledger.ask("一共有几份政府工作报告?")
     assert "政府工作报告共3份" in counted.answer  # 芦山, 兴山, 通江
@@ -223,6 +228,37 @@ def test_a_target_of_one_place_against_the_outcome_of_another(tmp_path, question
     got = answer_from_ledger(_q(full_years(question), "甲县", "乙县"), _target_and_actual_ledger(tmp_path), 0.4)
     assert got and got.text.endswith(ending), got and got.text
     assert [f.kind for f in got.facts] == ["target", "actual"]
+
+
+def test_one_place_in_two_years_a_target_against_the_outcome_before_it(tmp_path):
+    # Each year's own first clause says its kind: 2024 the target, 2023 the outcome; both measures.
+    got = answer_from_ledger(_q("甲县2024年定的GDP增长目标是多少?比2023年的实际增速高几个点?", "甲县"),
+                             _target_and_actual_ledger(tmp_path), 0.4)
+    assert got and [(f.year, f.kind) for f in got.facts] == [(2024, "target"), (2023, "actual")]
+    assert got.text.endswith("2024年增速比2023年高出2个百分点。") and got.computed == ["2"]
+    # A year with no row of the kind asked (no 2023 target): not answered from the ledger.
+    assert answer_from_ledger(_q("甲县2024年和2023年的GDP增长目标分别是多少?", "甲县"),
+                              _target_and_actual_ledger(tmp_path), 0.4) is None
+
+
+@pytest.mark.parametrize(("question", "ending"), [
+    # 乙县是甲县的多少倍: the place before 是 over the one before 的…倍, whatever order they came in.
+    ("甲县2023年和乙县2023年的GDP相比,乙县是甲县的多少倍?", "乙县是甲县的1.04倍。"),
+    # A ratio asks amounts, even where the question names no unit; an aside in brackets is no content.
+    ("甲县2022年的生产总值和乙县2023年的相比,乙县是甲县的几倍?(注意单位)", "乙县是甲县的1.25倍。"),
+    # The difference and the ratio, both asked, both computed.
+    ("2023年甲县和乙县的GDP差多少?乙县大概是甲县的几倍?", "乙县比甲县高5亿元，乙县是甲县的1.04倍。"),
+])
+def test_ratios_name_their_numerator(tmp_path, question, ending):
+    got = answer_from_ledger(_q(question, "甲县", "乙县"), _two_year_ledger(tmp_path), 0.4)
+    assert got and got.text.endswith(ending), got and got.text
+
+
+def test_a_difference_asked_after_two_rates_compares_the_rates(tmp_path):
+    # 差多少 names nothing: it asks what the parts before it name (两个增速), not an amount.
+    got = answer_from_ledger(_q("甲县2024年GDP的预期增速,和乙县2023年实际实现的GDP增速相比,差多少?", "甲县", "乙县"),
+                             _target_and_actual_ledger(tmp_path), 0.4)
+    assert got and got.text.endswith("甲县比乙县高3.5个百分点。"), got and got.text
 
 
 def test_one_kind_asked_of_both_places_binds_both(tmp_path):
