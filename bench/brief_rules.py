@@ -10,6 +10,10 @@ the LLM and are scored by ``bench/brief_quality.py``). Prints, per document and 
 type, the qualitative facts found, and the numbers the brief states that its source never does
 (must be 0). Prints figures; asserts nothing.
 
+``--ledger`` adds the figures the ledger's rules read from the file (``rag.ledger``), as
+``govbrief brief`` puts them in the indicator and target tables before any model runs, and then
+also scores the facts of kind ``figure``: a key fact whose point is a number is found there.
+
 ``--llm`` adds the model's qualitative step (``rag.brief_qualitative_llm``, the configured LLM,
 local by default) after the rules, as ``govbrief brief`` runs it, and prints its time per
 document: the two columns measure the rules and the rules plus the model.
@@ -26,9 +30,26 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
-def rules_brief(path: Path, settings, structured=None):
+def ledger_tables(path: Path, settings):
+    """The brief's indicator and target tables from the file's ledger rows alone (no model)."""
+    from rag.brief import _reduce_indicators, ledger_indicator
+    from rag.chunking import chunk_document
+    from rag.ingest import load_document
+    from rag.ledger import facts_for_document
+
+    doc = load_document(path)
+    chunks = chunk_document(doc.text, doc.content_hash[:12], max_chars=settings.chunking.max_chars,
+                            overlap=settings.chunking.overlap_chars)
+    found = [("target" if f.kind in ("target", "stretch") else "actual", 1.0, n, ledger_indicator(f))
+             for n, f in enumerate(facts_for_document(doc, chunks))]
+    cfg = settings.brief
+    return _reduce_indicators(found, "actual", cfg.max_indicators), _reduce_indicators(found, "target", cfg.max_targets)
+
+
+def rules_brief(path: Path, settings, structured=None, ledger: bool = False):
     """The brief of one file from the rules alone, or with ``structured`` (a StructuredLLM) the
-    rules plus the model's qualitative step; grounded like any brief."""
+    rules plus the model's qualitative step; with ``ledger`` its figures from the ledger's rows
+    too; grounded like any brief."""
     from rag.brief_check import drop_ungrounded
     from rag.brief_qualitative import chunks_of_file, read_qualitative
     from rag.brief_read import admitted_risks, policy_terms, read_units, structural_tasks
@@ -49,6 +70,8 @@ def rules_brief(path: Path, settings, structured=None):
             plan_year=meta.get("plan_year")),
         tasks=structural_tasks(units), risks=admitted_risks(units, settings.brief.max_risks),
         policy_terms=policy_terms(chunks, settings.brief.max_terms), dropped=dropped, **qualitative)
+    if ledger:
+        brief.indicators, brief.targets = ledger_tables(path, settings)
     return drop_ungrounded(brief, {c.id: c for c in chunks}), chunks
 
 
@@ -58,6 +81,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=REPO / "seeds")
     parser.add_argument("--verbose", "-v", action="store_true")
     parser.add_argument("--llm", action="store_true", help="add the model's qualitative step (the configured LLM)")
+    parser.add_argument("--ledger", action="store_true", help="add the ledger's figures; score figure facts too")
     opts = parser.parse_args()
 
     from rag.brief_eval import load_facts, numbers_absent, score_brief
@@ -82,9 +106,9 @@ def main() -> None:
             print(f"| {file} | missing, skipped | | | | |")
             continue
         started = time.perf_counter()
-        brief, chunks = rules_brief(path, settings, structured)
+        brief, chunks = rules_brief(path, settings, structured, ledger=opts.ledger)
         seconds = time.perf_counter() - started
-        facts = [f for f in entry["facts"] if f["kind"] == "qualitative"]
+        facts = [f for f in entry["facts"] if f["kind"] == "qualitative" or opts.ledger and f["kind"] == "figure"]
         coverage = score_brief(file, brief, facts)
         absent = numbers_absent(brief, "\n".join(c.heading + "\n" + c.text for c in chunks))
         doc_type = brief.document.doc_type or "?"

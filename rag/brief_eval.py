@@ -101,7 +101,7 @@ def score_fact(fact: dict, brief: CountyBrief) -> FactResult:
             if wanted <= item_values(item):
                 return FactResult(fact, "found", item.name)
         return FactResult(fact, "wrong" if named else "missing", "; ".join(i.name for i in named))
-    if kind == "qualitative":
+    if kind in ("qualitative", "figure"):  # a figure fact written as the text's words (地区生产总值731.8亿元)
         terms = [normalize(t) for t in fact["terms"]]
         # The document's title heads the brief: a 统计公报's key fact is often which bulletin it is.
         title = [normalize(brief.document.title)] if brief.document.title else []
@@ -157,7 +157,9 @@ def numbers_absent(brief: CountyBrief, source_text: str) -> list[str]:
     """Numbers some item of the brief states that the whole source text never does (must stay empty)."""
     from rag.brief_check import number_set
 
-    have = number_set(source_text)
+    # The brief's texts are compared in normalized form (no whitespace), so the source is too: 表1 2019年
+    # reads 表12019年 there, and the same digits on both sides are no number of the brief's own.
+    have = number_set(source_text) | number_set(normalize(source_text))
     texts = brief_texts(brief) + ([brief.headline.text] if brief.headline else [])
     texts += [v for i in brief.indicators + brief.targets for v in (i.value or "", i.growth or "")]
     return sorted({n for t in texts for n in number_set(t)} - have)

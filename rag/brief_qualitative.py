@@ -216,7 +216,9 @@ _ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|
                          # 各代表团举行分组讨论 / 代表分组审议了《政府工作报告》 / 分成6个组对报告展开讨论.
                          r"[^。,;:]{0,30}?(?:分组讨论|分组审议(?:了)?[^。,;]{0,30}|分成\d+个(?:小)?组[^。,;]{0,20})")
 # 县纪委常委…列席会议: who sat in, the clause before the verb.
-_OBSERVERS = re.compile(r"[^。,;:]{2,60}?列席(?:了)?(?:全会|会议|大会)")
+_OBSERVERS = re.compile(r"[^。,;:]{2,60}?列席(?:了)?(?:全会|会议|大会)|"
+                        # 市纪委…处长李方华同志到会监督指导: a higher body's observer.
+                        r"[^。,;:]{2,60}?到会(?:监督|观摩)?指导")
 # 全会由县委常委会主持 / 县委书记杨俊主持会议.
 _PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|闭幕会)由[^。,;]{2,30}?主持|[^。,;:]{2,30}?主持(?:召开)?(?:了)?[^。,;]{0,24}?(?:全会|会议|大会)(?:开幕式|闭幕式|开幕会|闭幕会)?"
                        r"(?:并(?:作|发表)?(?:重要|总结)?讲话)?|"
@@ -226,7 +228,7 @@ _PRESIDED = re.compile(r"(?:全会|会议|大会|开幕式|闭幕式|开幕会|�
 _SPOKE = re.compile(r"(?:听取|聆听)(?:和讨论|并审议|和审议|并讨论)?了?[^。,;]{2,40}?报告|"
                     # 代表旗委常委会向全会报告工作.
                     r"[^。,;:]{2,40}?向(?:全会|会议|大会)报告(?:了)?工作|"
-                    r"[^。,;:]{2,40}?(?:作了|作|发表了|发表)(?:重要|总结|起草)?(?:讲话|说明|工作报告)|"
+                    r"[^。,;:]{2,40}?(?:作了|作出|作|发表了|发表)(?:重要|总结|起草)?(?:讲话|说明|工作报告)|"
                     # 市委常委、县委书记卢林讲话(陈颖 摄): a caption naming who spoke.
                     r"[^。,;:]{0,20}?(?:书记|县长|区长|市长|旗长|州长|主任|主席)[\u4e00-\u9fff]{2,3}(?:讲话|致辞)(?![\u4e00-\u9fff])|"
                     # 县长赵君峰作《政府工作报告》.
@@ -239,7 +241,9 @@ _SPOKE = re.compile(r"(?:听取|聆听)(?:和讨论|并审议|和审议|并讨�
                     r"[^。,;:]{2,60}?(?:所)?作(?:了|的)?主?题为[^。;]{2,60}?的(?:工作报告|报告|讲话)|"
                     # 代表 an organ (县政府, 县委常委会), not 代表 the delegates (人大代表热议政府工作报告).
                     r"[^。,;:]{2,30}?代表[^。,;]{0,10}?(?:政府|委员会|常委会|[县市区旗州]委)(?:向大会|向全会|在大会上)?(?:所)?作(?:了|的)?《?[^。,;《》]{0,20}?报告》?|"
-                    r"[^。,;:]{2,30}?在(?:大会|会议|全会)上作(?:了)?《?[^。,;《》]{0,20}?报告》?")
+                    r"[^。,;:]{2,30}?在(?:大会|会议|全会)上作(?:了)?《?[^。,;《》]{0,20}?报告》?|"
+                    # 报告共分四个部分:一、五年砥砺奋进,成就鼓舞人心;二、…: what the report holds.
+                    r"(?:政府工作)?报告(?:共)?分(?:为)?[两三四五六七八九十]个部分[:,]?[^。]{4,160}")
 _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
 # What the meeting did, one part of a sentence (to its ; or 。) each: 会议书面传达了…精神,听取了…报告 /
 # 全会决定…召开… / ;审议并通过了…(the subject left to the sentence's start) / 区长张玉林通报上半年经济形势,
@@ -247,10 +251,10 @@ _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
 _AGENDA_VERB = (r"(?:书面|集中|认真|专题)?(?:传达(?:学习)?|学习(?:贯彻)?|审议(?:并通过|通过)?|表决通过|听取|讨论|酝酿|"
                 r"投票表决|表决|决定|安排部署|部署|测评|选举产生|选举|通报|总结|分析)")
 _AGENDA = re.compile(rf"(?:(?<=[。;,:])|^)(?:(?:全会|会议|大会)(?:还|并|首先|先后|同时|一致)?{_AGENDA_VERB}|(?<=[;:]){_AGENDA_VERB}(?:了)?|"
-                     rf"[^。;,:]{{0,24}}?(?:书记|县长|区长|市长|旗长|州长|主任|主席)[{_HAN}]{{2,3}}(?:同志)?"
-                     rf"(?:通报|就[^。;]{{2,60}}?作了?(?:具体|起草)?说明|代表[^。;,]{{2,16}}?讲话)|"
+                     rf"[^。;,:]{{0,24}}?(?:书记|县长|区长|市长|旗长|州长|主任|主席|部长|局长)[{_HAN}]{{2,3}}(?:同志)?"
+                     rf"(?:通报|就[^。;]{{2,60}}?作(?:了|出)?(?:具体|起草)?说明|代表[^。;,]{{2,16}}?讲话)|"
                      # 周文栋就区第五次党代会筹备工作情况…作了具体说明: the speaker named alone.
-                     rf"(?:(?<=[。])|^)[{_HAN}]{{2,3}}就[^。;]{{2,80}}?作了?(?:具体|起草)?说明)[^。;]{{0,200}}")
+                     rf"(?:(?<=[。])|^)[{_HAN}]{{2,3}}就[^。;]{{2,80}}?作(?:了|出)?(?:具体|起草)?说明)[^。;]{{0,200}}")
 _AGENDA_MAX = 160  # characters of one agenda item; a longer part is cut at its last clause within
 
 
@@ -342,8 +346,16 @@ def agenda(views: list[View], about: list[bool], have: list[str], limit: int = 8
     for view, speaks in zip(views, about):
         if not speaks:
             continue
-        for m in _AGENDA.finditer(view.text):
-            start, end = m.span()
+        # The meeting's acts after its preamble (全会深入学习…精神,听取…报告,安排部署…): the first piece of a
+        # sentence the meeting itself opens, not one that tells what another body did (全会认为,省委…).
+        acts, sentences = [], set()
+        for span in summary_spans(view, acts=True):
+            s0 = view.sentence_span(*span)[0]
+            if s0 not in sentences and re.match(r"(?:这次|本次)?(?:全会|会议|大会)(?!认为|指出|强调|要求|号召)", view.text[s0:]):
+                acts.append(span)
+            sentences.add(s0)
+        spans = sorted([m.span() for m in _AGENDA.finditer(view.text)] + acts)
+        for start, end in spans:
             if end - start > _AGENDA_MAX:
                 cut = max(view.text.rfind(p, start, start + _AGENDA_MAX) for p in ",、")
                 end = cut if cut > start + 8 else start + _AGENDA_MAX
@@ -476,7 +488,7 @@ def _place_stem(county: str) -> str:
 # “一区一地引领、两轴三圈联动…”区域发展新格局 / “2+1”现代制造业体系 / “六创六争”奋斗目标:
 # a quoted formula and, right after it, what kind of thing it is.
 _KIND_WORDS = (r"发展新格局|新格局|发展格局|格局|布局|体系|奋斗目标|发展战略|战略定位|战略部署|战略|策略|发展思路|思路|"
-               r"理念|口号|图景|蓝图|目标定位|发展定位|定位|发展路径|精神")
+               r"理念|口号|图景|蓝图|目标定位|发展定位|定位|发展路径|精神|文章")
 # The gap between the closing quote and the kind word qualifies it (区域, 县域, 现代制造业); it is
 # never a verb phrase (“…”作为优化县域发展格局 is a part's role, not a framework).
 _QUOTED_FRAME = re.compile(rf"“([^“”。]{{2,60}})”((?:(?!作为|把|是)[^“”。,;:、]){{0,10}}?)({_KIND_WORDS})")
@@ -522,7 +534,9 @@ _COUNTED_SET = re.compile(rf"(?:(?<=[,。;:、])|^)({_COUNTED_SET_ONE}(?:、{_CO
 _THEME = re.compile(r"题为[《“]([^《》“”]{6,80})[》”]")
 # 做好“四篇文章”、推进“四个着力”、深化“五比五晒”: several quoted formulas, each after its verb.
 # 抓好“六稳”“六保”: or side by side, with no verb between.
-_QUOTED_LIST = re.compile(rf"[{_HAN}]{{0,4}}“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?(?:(?:、[{_HAN}]{{0,4}})?“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?)+")
+_QUOTED_LIST = re.compile(rf"[{_HAN}]{{0,4}}“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?(?:(?:[{_HAN}]{{0,3}}、[{_HAN}]{{0,4}})?“[^“”。]{{2,14}}”(?:\(\d+\)|〔\d+〕)?)+"
+                          # “两个大局”交织、“两个百年”交汇、“两个五年规划”交接: the last quote's verb too.
+                          rf"(?:(?<=”)[{_HAN}]{{2}}(?=[,。;的]))?")
 _HAS_NUMERAL = re.compile(rf"[{_NUMERAL}\d+]")
 _FIVE_YEAR = re.compile(r"[十]?[一二三四五六七八九十]五")  # “十四五”: the national plan period, not the place's own formula
 
@@ -662,6 +676,36 @@ _GOAL = re.compile(r"到(20\d\d)年(?:底|末)?,([^。,;:]{4,40})")
 _DONE = re.compile(r"成功创建|获评|荣获|入选|被评为|被命名|通过[^,。]{0,6}验收|巩固|成果")
 
 
+# 全会强调,要提高政治站位,… / 会议要求,…: what a meeting directs; the sentences after it that
+# go on with 要 direct too.
+_DIRECTS = re.compile(r"(?:全会|会议|大会)(?:同时|还|并|进一步)?(?:要求|强调|号召|提出)[,:]?")
+_DIRECTIVES = 4  # items a brief keeps of a meeting's directives
+_GOAL_CLAUSE = re.compile(r"^(?:确保|力争|努力|奋力|加快|推动|为)")
+
+
+def directive_spans(view: View) -> Iterator[tuple[int, int]]:
+    """Spans of a meeting's directives: of each directing sentence (全会强调,要…) and each 要-sentence
+    after it, the head (whole clauses, at most ``_SUMMARY_PIECE`` characters) and, when it differs,
+    the goal it ends on (…,确保党代会如期顺利召开)."""
+    going = False
+    for m in re.finditer(r"[^。!?]+[。!?]?", view.text):
+        a, b = m.span()
+        b -= view.text[b - 1] in "。!?"
+        lead = _DIRECTS.match(view.text, a)
+        if lead:
+            a, going = lead.end(), True
+        elif not (going and view.text.startswith("要", a)):
+            going = False
+            continue
+        cuts = [a - 1] + [k for k in range(a, b) if view.text[k] == ","] + [b]
+        head = max((c for c in cuts if c - a <= _SUMMARY_PIECE), default=b)
+        if head > a:
+            yield a, head
+        last = cuts[-2] + 1
+        if last > head and _GOAL_CLAUSE.match(view.text, last):
+            yield last, b
+
+
 def commitments(views: list[View], plan_year: int | None = None, limit: int = 10) -> list[Commitment]:
     """Qualitative targets: titles to win, a pace to keep with growth, a rank to hold; each with its year.
 
@@ -670,6 +714,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
     """
     found: dict[str, tuple[int, int, Commitment]] = {}
     summary: list[tuple[int, Commitment]] = []
+    directed: list[tuple[int, Commitment]] = []
     position = 0
     for view in views:
         for m in _GOAL.finditer(view.text):
@@ -702,13 +747,18 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 county_level = bool(re.search(r"县|市|区", text[-4:]))
                 found[key] = (rank - national - county_level, position,
                               Commitment(text=text, year=year, source=view.source(start, end)))
+        for span in directive_spans(view):
+            if len(directed) >= _DIRECTIVES or _has_figure(view.text[slice(*span)]):
+                continue
+            position += 1
+            directed.append((position, Commitment(text=view.quote(*span), year=plan_year, source=view.source(*span))))
         for span in summary_spans(view):  # the plan in one sentence, after its preamble
             if len(summary) >= _SUMMARIES or not _plans(view, span) or _has_figure(view.text[slice(*span)]):
                 continue
             position += 1
             summary.append((position, Commitment(text=view.quote(*span), year=plan_year, source=view.source(*span))))
     kept = sorted(found.values(), key=lambda t: (t[0], t[1]))[:limit]
-    return [c for _, c in sorted([(p, c) for _, p, c in kept] + summary, key=lambda t: t[0])]
+    return [c for _, c in sorted([(p, c) for _, p, c in kept] + summary + directed, key=lambda t: t[0])]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -861,7 +911,7 @@ def topic_sentences(view: View) -> Iterator[tuple[int, int]]:
 
 
 # 一年来,我们全力以赴扩投资、稳增长,经济运行持续稳中向好;: what a year of work came to, as a speech lists it.
-_WE_DID = re.compile(r"(?:一年来|五年来|过去一年|过去五年|这一年|这五年),我们[^。;,]{2,30},([^。;,]{4,30})(?=[;。])")
+_WE_DID = re.compile(r"(?:一年来|五年来|过去一年|过去五年|这一年|这五年),我们([^。;>?!]{4,60}?)(?=[;。])")
 # 在市委、市政府和县委的坚强领导下, / 坚持以…为指导, / 面对…, / 团结带领全县人民, / 认真贯彻落实…精神,:
 # the preamble a summary sentence opens with; what follows it is what was done and what came of it.
 _PREAMBLE = re.compile(r"领导下|支持下|指引下|关心下|为指导|为统领|^面对|团结(?:和)?带领|贯彻落实|深入贯彻|认真贯彻|全面贯彻|"
@@ -872,10 +922,11 @@ _SUMMARY_PIECE = 90  # characters of one item cut from a long summary, at a clau
 _SUMMARIES = 2  # pieces of summary a brief keeps for the review, and for the plan: the first ones
 
 
-def summary_spans(view: View) -> Iterator[tuple[int, int]]:
+def summary_spans(view: View, acts: bool = False) -> Iterator[tuple[int, int]]:
     """Spans of what a summary sentence says after its preamble (区政府紧紧围绕“…”推动…行动部署,深入开展…
     行动,经济社会发展取得新进展): the year, or the plan, in one sentence. A long tail comes in pieces
-    of at most ``_SUMMARY_PIECE`` characters, each a run of whole clauses."""
+    of at most ``_SUMMARY_PIECE`` characters, each a run of whole clauses. A tail that goes on with
+    the meeting's own acts (听取…报告,安排部署…) is its agenda: given only with ``acts``."""
     s0 = 0
     for m in re.finditer(r"[。!?]|$", view.text):
         sentence, base, s0 = view.text[s0 : m.start()], s0, m.end()
@@ -892,6 +943,8 @@ def summary_spans(view: View) -> Iterator[tuple[int, int]]:
         if len(clauses) < 4 or last is None or last > len(clauses) - 3:
             continue
         tail = clauses[last + 1 :]
+        if bool(re.match(_AGENDA_VERB, view.text[tail[0][0] :])) != acts:
+            continue  # 听取和讨论了…,审议通过了…: the meeting's own acts, its agenda
         a = tail[0][0]
         for (c0, c1), (_, prev_end) in zip(tail[1:], tail):
             if c1 - a > _SUMMARY_PIECE:  # the next clause would make the piece too long: a new piece
@@ -905,10 +958,10 @@ def _merge_adjacent(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[
     实现了经济平稳较快增长): a result and the one it goes with read as one item; a span within
     another is dropped."""
     out: list[list[int]] = []
-    for start, end, rank in sorted(spans):
+    for start, end, rank in sorted(spans, key=lambda t: (t[0], -t[1], t[2])):  # the longest of a start first
         if out and start >= out[-1][0] and end <= out[-1][1]:
             continue
-        if out and start == out[-1][1] + 1 and text[out[-1][1]] == ",":
+        if out and start == out[-1][1] + 1 and text[out[-1][1]] == "," and end - out[-1][0] <= _SUMMARY_PIECE:
             out[-1][1], out[-1][2] = end, min(rank, out[-1][2])
         else:
             out.append([start, end, rank])
@@ -924,7 +977,9 @@ def _plans(view: View, span: tuple[int, int]) -> bool:
     """Whether a summary's span is of the plan: its part, or a plan's verb before it in its sentence
     (2024年,全区上下要以…为指导,…)."""
     s0 = view.sentence_span(*span)[0]
-    return view.part_at(span[0]) == "plan" or bool(re.search(r"要|力争|确保|将|努力|计划", view.text[s0 : span[0]]))
+    # 要 as a verb of plan, not inside 重要, 主要, 需要, 纲要.
+    return view.part_at(span[0]) == "plan" or bool(re.search(r"(?<![重主需纲必])要(?!求)|力争|确保|将|努力|计划",
+                                                             view.text[s0 : span[0]]))
 
 
 def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:

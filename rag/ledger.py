@@ -239,8 +239,8 @@ def _figures(raw: str, shadow: str) -> list[_Fig]:
 # ---------------------------------------------------------------------------------------------
 # Connecting words: what may stand between an indicator and its figure
 
-_GROWTH_UP = ("增长", "增速", "增幅", "涨幅", "提高", "提升", "上涨", "增加")
-_GROWTH_DOWN = ("下降", "降低", "减少", "下滑", "回落", "降幅")
+_GROWTH_UP = ("增长", "增速", "增幅", "涨幅", "提高", "提升", "上涨", "增加", "比增长", "比增")  # 比增: 比上年增长, shortened
+_GROWTH_DOWN = ("下降", "降低", "减少", "下滑", "回落", "降幅", "比降")
 # Words that bound a figure; the comparator is what a tracker tests an outcome against.
 _BEFORE = {
     "不低于": ">=",
@@ -891,7 +891,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # 4: figures with thousands separators (28,583万元); 财政总收入, 农民人均纯收入; 粮食总产, 社零, 社消, 固投.
 # 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产; 一般预算收入;
 #    a report's figures of no stated kind before its plan part are outcomes.
-SCHEMA_VERSION = 5
+# 6: 比增 / 比降 (比上年增长, shortened) bind a growth to its figure.
+SCHEMA_VERSION = 6
 
 
 def _quoted(column: str) -> str:

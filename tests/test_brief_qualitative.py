@@ -67,7 +67,9 @@ def has(items, *words, attr="text"):
 def test_meeting_facts_of_the_communique(seed):
     facts = meeting_facts(seed(PLENUM)[2])
     kinds = [f.kind for f in facts]
-    assert kinds == sorted(kinds, key=["name", "date", "attendance", "presided", "spoke"].index)
+    assert kinds == sorted(kinds, key=["name", "date", "attendance", "presided", "spoke", "agenda"].index)
+    # What it did, after its preamble: 听取和讨论了…工作报告,审议通过了《…决定》.
+    assert has([f for f in facts if f.kind == "agenda"], "听取和讨论了杨俊代表县委常委会作的工作报告", "审议通过了")
     # The communiqué's own meeting, not the next one it prepares (筹备召开县委十五届六次全会).
     assert [f.text for f in facts if f.kind == "name"] == ["中国共产党芦山县第十五届委员会第六次全体会议,于2024年1月5日在芦山举行"]
     assert [f.text for f in facts if f.kind == "date"] == ["于2024年1月5日在芦山举行"]
@@ -171,7 +173,12 @@ def test_outcomes_without_figures(seed):
     # The communiqué's review of the year: a result clause, no figure.
     # The communiqué's review of the year and its verdict on the standing committee, no figure; not
     # its goals (到2027年,城乡融合发展取得明显成效).
-    assert [o.text for o in outcomes(seed(PLENUM)[2])] == ["全会充分肯定县委常委会的工作", "芦山现代化建设各项事业取得新的进展"]
+    plenum = [o.text for o in outcomes(seed(PLENUM)[2])]
+    assert "全会充分肯定县委常委会的工作" in plenum and "芦山现代化建设各项事业取得新的进展" in plenum
+    assert not any("2027" in t or "2035" in t for t in plenum)
+    # …and the year in its summary sentence (县委深入学习…,精心组织开展…), in at most two pieces.
+    summary = [t for t in plenum if t not in ("全会充分肯定县委常委会的工作", "芦山现代化建设各项事业取得新的进展")]
+    assert len(summary) <= 2 and all(len(t) <= 100 for t in summary) and has(outcomes(seed(PLENUM)[2]), "精心组织开展")
 
 
 def _views_of_text(tmp_path, text: str, name: str = "x.txt"):
@@ -318,6 +325,36 @@ def test_the_year_in_one_sentence_and_the_headings_that_judge_it(tmp_path):
     planned = commitments(report, plan_year=2015)
     assert has(planned, "紧扣“四个更大”重要要求", "一张蓝图绘到底")  # a quoted “3820” is a name, not a figure
     assert not has(found, "紧扣“四个更大”")
+
+
+def test_a_plenums_directives_and_a_congress_storys_details(tmp_path):
+    """What a plenum directs (全会强调,要…, and the 要-sentences after it, with the goal a sentence
+    ends on), who explained a draft (作出说明), a formula of quoted items each with its verb, a
+    superior observer (到会监督指导), the parts of the report, and 这一年,我们… as a result."""
+    plenum = _views_of_text(tmp_path, (
+        "4月26日上午,中国共产党壬县第十五届委员会第十二次全体会议举行。县委书记赵一主持会议并讲话。"
+        "县委常委、组织部部长钱二就《决议(草案)》作出说明。\n"
+        "全会指出,召开党代会,适逢“两个大局”交织、“两个百年”交汇、“两个五年规划”交接的重要历史节点。\n"
+        "全会强调,要提高政治站位,本着对历史负责、对人民负责的态度,大力强化思想认识。"
+        "要凝聚工作合力,各有关单位要明确职责、细化分工,高质量做好党代会的各项工作,确保党代会如期顺利召开。"
+        "全县经济平稳运行。\n"), "p.txt")
+    meeting = meeting_facts(plenum)
+    assert has(meeting, "组织部部长钱二就《决议(草案)》作出说明")
+    directed = commitments(plenum, plan_year=2021)
+    assert has(directed, "要提高政治站位", "对人民负责的态度") and has(directed, "确保党代会如期顺利召开")
+    assert not has(directed, "全县经济平稳运行")  # a 要-run ends at a sentence without 要
+    named = frameworks(plenum)
+    assert has(named, "“两个大局”交织、“两个百年”交汇、“两个五年规划”交接", attr="name")
+    congress = _views_of_text(tmp_path, (
+        "10月28日,中国共产党癸区第七次代表大会在区会议中心隆重开幕。\n"
+        "市纪委党风政风监督室处长孙三同志到会监督指导。\n"
+        "刘四代表中共癸区第六届委员会向大会作题为《立足新起点 开启新航程》的报告。"
+        "报告共分四个部分:一、五年砥砺奋进,成就鼓舞人心;二、展望美好未来,科学规划蓝图。\n"
+        "刘四说,这一年,我们在园区建设上打造了癸区速度。\n"), "c.txt")
+    meeting = meeting_facts(congress)
+    assert has(meeting, "孙三同志到会监督指导")
+    assert has(meeting, "报告共分四个部分", "五年砥砺奋进", "展望美好未来")
+    assert has(outcomes(congress), "在园区建设上打造了癸区速度")
 
 
 def test_a_bulletins_section_verdicts(tmp_path):
