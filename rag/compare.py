@@ -56,12 +56,17 @@ class Reading:
         return self.fact.comparator or "="
 
 
+def averaged(fact: Fact) -> bool:
+    """Whether the fact's growth is a yearly average over a span (年均增长7.2%), not one year's."""
+    return "年均" in (fact.growth_qualifier if fact.measure == LEVEL_GROWTH else fact.qualifier)
+
+
 def reading(fact: Fact, measure: str) -> Reading | None:
     """The fact's level (``measure='level'``) or growth (``'growth'``); None when it has none."""
     if measure == GROWTH:
         if fact.growth is None:
             return None
-        word = "下降" if fact.growth < 0 else "增长"
+        word = ("年均" if averaged(fact) else "") + ("下降" if fact.growth < 0 else "增长")
         shown = f"{word}{_written_growth(fact)}{fact.growth_unit}"
         return Reading(fact, GROWTH, fact.growth, fact.growth_unit, shown)
     if fact.measure not in (LEVEL, LEVEL_GROWTH):

@@ -16,7 +16,7 @@ from rag.store import StoredChunk
 
 # A question about documents as such: which, how many.
 DOCUMENTS_QUESTION = re.compile(
-    r"(?:哪些|哪几[份篇]|几[份篇]|多少[份篇]|哪[份篇])(?:是)?(?:(?:关于|讲)[^，,。？?]{1,16}?的)?(?:政府工作|全会|统计)?(?:文档|文件|报告|公报|材料|文章)"
+    r"(?:哪些|哪几[份篇]|几[份篇]|多少[份篇]|哪[份篇])(?:是)?(?:(?:关于|讲)[^，,。？?]{1,16}?的)?(?:[^，,。？?]{0,16}?)(?:文档|文件|报告|公报|材料|文章)"
     r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有|一共|总共|共)?(?:哪些|几[份篇]|多少[份篇])"
     # 资料库里有哪几篇是讲…的: the measure word alone stands for the documents.
     r"|(?:哪几|几|多少)[份篇](?:是|在)?(?:关于|讲|写|有关)")
@@ -26,7 +26,7 @@ COLLECTION_WORDS = re.compile(r"这些|这批|这几份|已索引|索引|库里|
 DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)|"
                                # 哪些地方的材料是县委全会的报道: which places' documents are of a type.
                                r"^(?:有)?哪些(?:地方|县|县区|区县|地区)的(?:文档|文件|报告|公报|材料)(?:是|属于)")
-DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差)(?:了)?(?:几|多少)天")
+DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差|早|晚)(?:了)?(?:几|多少)天")
 _TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
 # 2024年政府工作报告: a plenum's communiqué and a report, of one place).
@@ -138,6 +138,8 @@ def _date_gap(question: Question, docs: list[StoredChunk]) -> FromCorpus | None:
     ordered = sorted(docs, key=_date)
     days = (_date(ordered[-1]) - _date(ordered[0])).days
     if len(ordered) == 2:
-        return FromCorpus(f"{describe(ordered[0])}[1]与{describe(ordered[1])}[2]相差{days}天。", ordered, [str(days)])
+        # Which came first, by place when the two are of two places (兴文县的在前).
+        first = f"，{ordered[0].county}的在前" if ordered[0].county and ordered[0].county != ordered[1].county else ""
+        return FromCorpus(f"{describe(ordered[0])}[1]与{describe(ordered[1])}[2]相差{days}天{first}。", ordered, [str(days)])
     listed = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(ordered, 1))
     return FromCorpus(f"按日期先后：{listed}。最早与最晚相差{days}天。", ordered, [str(days)])

@@ -269,6 +269,8 @@ _FILLERS = sorted(
         *_GROWTH_DOWN,
         *_BEFORE,
         "分别",
+        "预计",  # 地区生产总值预计完成170亿元: the kind word stands between (the kind is read from it)
+        "预期",
         "达",
         "为",
         "是",
@@ -324,6 +326,9 @@ _CHANGE_TO_YEAR = re.compile(r"(增加|提高|增长|上升|下降|减少|增|�
 _REACHED_YEAR = re.compile(r"(?<=[到至])\s*(?:19|20)\d{2}\s*年(?:末|底)?的?")
 
 
+# 2018年突破百亿元大关, / 迈上千亿台阶,: a round milestone (its figure in words) on the way to a figure.
+_MILESTONE = re.compile(r"(?:(?:19|20)\d{2}\s*年)?(?:首次)?(?:突破|跨越|迈上|跃上|站上|跨上|跨入)[^,，;；。\d]{1,10}(?:大关|台阶|关口)[,，]")
+_GAP_TIME = re.compile(r"(?:预计|力争|争取)?\s*(?:19|20)\d{2}\s*年(?:底|末)?")
 _TO_LEVEL = re.compile(r"(?:增长|增加|提高|提升|上升|下降|降低|减少|增|降)(?:到|至)")
 
 
@@ -638,6 +643,10 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
             continue
         if started:
             gap, started = _REACHED_YEAR.sub("", gap), False
+        if not _clean_gap(gap) and _MILESTONE.search(gap):
+            # 地区生产总值2018年突破百亿元大关,预计2020年实现144亿元: a milestone passed on the way and
+            # the figure's own time stand between the name and its figure.
+            gap = _GAP_TIME.sub("", _MILESTONE.sub("", gap))
         if not _clean_gap(gap):
             current = row = None
             continue
@@ -891,7 +900,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # 4: figures with thousands separators (28,583万元); 财政总收入, 农民人均纯收入; 粮食总产, 社零, 社消, 固投.
 # 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产; 一般预算收入;
 #    a report's figures of no stated kind before its plan part are outcomes.
-# 6: 比增 / 比降 (比上年增长, shortened) bind a growth to its figure.
+# 6: 比增 / 比降 (比上年增长, shortened) bind a growth to its figure; 预计/预期 between a name and its
+#    figure; a milestone on the way (2018年突破百亿元大关,预计2020年实现144亿元).
 SCHEMA_VERSION = 6
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.compare import KIND_GROUPS, Reading, bounds, reading
+from rag.compare import KIND_GROUPS, Reading, averaged, bounds, reading
 from rag.evidence import content_terms, term_coverage
 from rag.figures import ACTUAL, TARGET, asked_families, asked_kind, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in, without_indicator_names
@@ -44,6 +44,8 @@ _ASKING_TOKEN = re.compile(
     r"|[两三四五六几多各]地中?|[高低多少快慢](?:出|了)?(?:多少)?|分别|各自|第一|垫底"
     # The kind asked of each place (kinds_by_place reads it): 实际增速, 要达到的目标值, 几个点.
     r"|实际|目标值|要|预计|点|额|大约|大概|大致|约|同年|倍"
+    # A yes or no on reaching the other's figure (有没有超过, 达没达到), and 同比 (the growth asked).
+    r"|同比|超过|超出|达到|达|没|没有|有没有|是否|到没到|据此|倒推|推算|反推|基数"
     r"|[更较最谁比差各给定钱]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅)|(?:更|较)(?:快|慢)")
@@ -76,7 +78,7 @@ def _measures(question: str) -> set[str]:
             wanted.add(LEVEL)
             continue
         families = asked_families(part)
-        if not families and not re.search(r"总量|总额|规模|金额|数额", part):
+        if not families and not indicators_in(part) and not re.search(r"总量|总额|规模|金额|数额", part):
             # 差多少 after …的预期增速,和…增速相比: a part that names nothing asks what the others name.
             families = asked_families(question)
         # A part naming neither a rate nor an indicator (总量要达到多少) asks the amount of the one named.
@@ -159,6 +161,8 @@ def _readings(ledger: Ledger, question: Question, place: str | None, indicator: 
     bound = kinds_by_place(question) if place else {}
     kinds = _kind_group(rows, bound.get(place, question.kind))
     found = [r for f in rows if f.kind in kinds and (r := reading(f, measure))]
+    if measure == GROWTH and "年均" not in question.text:  # 年均增长8.7% is no one year's growth
+        found = [r for r in found if not averaged(r.fact)]
     wanted = (question.families or frozenset()) - _RATES
     if measure == LEVEL and wanted:
         # 多少万吨 is not answered by an amount in 亿元, whatever the indicator's name.
@@ -175,7 +179,7 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     of 规上工业增加值 whose quote says nothing of 占比.
     """
     # Years go before jieba cuts (2024年定的 would give 年定), and the asking words with them.
-    text = _COMPARING.sub(" ", re.sub(r"(?:19|20)\d\d\s*年", " ", without_indicator_names(question.text)))
+    text = _COMPARING.sub(" ", re.sub(r"(?:19|20)?\d\d\s*年", " ", without_indicator_names(question.text)))
     text = re.sub(r"[(（][^()（）]{1,12}[)）]", " ", text)  # (注意单位): an aside to the reader, not content
     for m in find_mentions(text):  # every place named, provinces too (内蒙古正蓝旗): the scope, not the content
         text = text[: m.start] + " " * len(m.surface) + text[m.end :]
@@ -193,7 +197,7 @@ def _phrase(r: Reading, n: int, with_place: bool = True) -> str:
     f = r.fact
     shown = r.shown
     if r.measure == LEVEL and f.growth is not None:
-        shown += f"，{'下降' if f.growth < 0 else '增长'}{abs(f.growth):g}{f.growth_unit}"
+        shown += f"，{'年均' if averaged(f) else ''}{'下降' if f.growth < 0 else '增长'}{abs(f.growth):g}{f.growth_unit}"
     before, after = bounds(r)
     where = f"{f.place}{f.year}年" if with_place else f"{f.year}年"
     return f"{where}{f.indicator}{KIND_WORD.get(f.kind, '')}{before}{shown}{after}[{n}]"
@@ -214,7 +218,10 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     # no question word ask each place's figure, compared.
     bare = len(question.places) >= 2 and not QUANTITY_WORDS.search(question.text) and (
         _COMPARING.search(question.text) or not re.search(r"[?？吗呢]", question.text))
-    if not (question.is_quantity or question.compare or superlative or bare) or question.is_list or question.is_yes_no:
+    # 有没有超过这个目标 / 达没达到: a yes or no that a comparison of two figures answers.
+    reached = len(question.places) == 2 and _REACHED.search(question.text)
+    if not (question.is_quantity or question.compare or superlative or bare or reached) or question.is_list \
+            or question.is_yes_no and not reached:
         return None
     indicators = indicators_in(question.text)
     measures = _measures(question.text)
@@ -227,6 +234,7 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     if not question.places:
         return None
     if len(question.places) == 1 and len(question.years) == 2 and len(indicators) == 1 and not superlative:
+        # Both years are asked: a year without its row leaves the answer to retrieval, not to one year.
         return _two_years(question, ledger, indicators[0], measures, min_coverage)
     if superlative and len(question.places) >= 2 and len(indicators) == 1:
         return _ranking(question, ledger, indicators, measure, direction, min_coverage, question.places)
@@ -249,10 +257,15 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
                 facts.append(other.fact)
                 text += f"；另一处为{other.shown}[{len(facts)}]，两处数字不一致"
             sentences.append(text + "。")
+    ratio, ratio_computed = _ratio(question, chosen, indicators)  # of amounts, when asked (是…的几倍)
     if both and _COMPARES_GROWTH.search(question.text):  # 分别是多少?哪个增长更快: the verdict is on growth
         chosen = {key: reading(r.fact, GROWTH) for key, r in chosen.items()}
-    verdict, computed = _verdict(question, chosen, indicators)
-    return FromLedger("".join(sentences) + verdict, facts, computed)
+    if reached:
+        verdict, computed = _reached(question, chosen, indicators)
+    else:
+        verdict, computed = ("", []) if ratio and not (both or DIFFERENCE.search(question.text)) else \
+            _verdict(question, chosen, indicators)
+    return FromLedger("".join(sentences) + verdict + ratio, facts, computed + ratio_computed)
 
 
 def year_kinds(question: Question) -> list[tuple[int, str | None]]:
@@ -272,15 +285,21 @@ def _two_years(question: Question, ledger: Ledger, indicator: Indicator, measure
     place = question.places[0]
     rows = [f for f in ledger.query(place=place, indicator=indicator.name) if f.year]
     chosen: list[Fact] = []
+    missing: list[int] = []
     for year, kind in year_kinds(question):
         own = [f for f in rows if f.year == year]
         kinds = _kind_group(own, kind)
         own = [f for f in own if f.kind in kinds]
         # A row that gives what the question asks: both the amount and its growth when both are asked.
         own = [f for f in own if all(reading(f, m) for m in measures)] or own
-        if not own:
-            return None
-        chosen.append(own[0])
+        if own:
+            chosen.append(own[0])
+        else:
+            missing.append(year)
+    if len(chosen) == 1 and missing == [chosen[0].year - 1] and _BACK_OUT.search(question.text):
+        return _year_before(question, chosen[0], indicator, min_coverage)
+    if missing:
+        return None
     readings = [r for f in chosen for m in measures if (r := reading(f, m))]
     if not _covers(question, readings, [indicator], min_coverage):
         return None
@@ -298,6 +317,23 @@ def _two_years(question: Question, ledger: Ledger, indicator: Indicator, measure
     return FromLedger("".join(sentences) + ("，".join(verdicts) + "。" if verdicts else ""), chosen, computed)
 
 
+# 据此倒推2023年大概是多少 / 上年基数是多少: the year before, from a figure and its growth.
+_BACK_OUT = re.compile(r"倒推|推算|反推|推出|基数")
+
+
+def _year_before(question: Question, fact: Fact, indicator: Indicator, min_coverage: float) -> FromLedger | None:
+    """The year before's amount computed from a row's amount and growth (2.82亿元, 增长20.1%: about
+    2.35亿元 in the year before), said to be computed, not stated."""
+    level, growth = reading(fact, LEVEL), reading(fact, GROWTH)
+    if not (level and growth and growth.unit == "%" and fact.growth is not None) or \
+            not _covers(question, [level], [indicator], min_coverage):
+        return None
+    before, unit = _amount(level.number / (1 + fact.growth / 100), level.unit)
+    before = f"{float(before):.2f}".rstrip("0").rstrip(".")
+    return FromLedger(f"{_phrase(level, 1)}。按{fact.growth:g}%的增长倒推，{fact.year - 1}年约为{before}{unit}"
+                      f"（计算所得，原文未载）。", [fact], [before])
+
+
 def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
              indicators: list[Indicator]) -> tuple[str, list[str]]:
     """Which of two places is ahead, and by how much, computed from the chosen readings; and the
@@ -308,15 +344,6 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
     if a.unit != b.unit:
         return "", []
     diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
-    if RATIO.search(question.text) and b.number:
-        if _ratio_of(question.text, b.fact.place, a.fact.place):  # 五莲县是三穗县的多少倍: the first named last
-            a, b = b, a
-        times = f"{round(a.number / b.number, 2):g}"
-        ratio = f"{a.fact.place}是{b.fact.place}的{times}倍。"
-        if DIFFERENCE.search(question.text):  # 差多少?…是…的几倍?: both, each computed
-            high, low = (a, b) if a.number >= b.number else (b, a)
-            return f"{high.fact.place}比{low.fact.place}高{diff}{unit}，{ratio}", [diff, times]
-        return ratio, [times]
     if question.compare:
         if a.number == b.number:
             return "两者相同。", []
@@ -327,6 +354,47 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
         high, low = (a, b) if a.number >= b.number else (b, a)
         return f"{high.fact.place}比{low.fact.place}高{diff}{unit}。", [diff]
     return "", []
+
+
+# 有没有超过这个目标 / 达没达到 / 是否高于: whether one figure reached or passed the other.
+_REACHED = re.compile(r"(?:有没有|是否|能否|有无|是不是)(?:超过|高于|超出|达到|完成|低于)|达没达到|超没超过|到没到|"
+                      r"(?:超过|高于|达到|低于)了?(?:[^?？,，]{0,8})(?:吗|没有)[?？]?$")
+
+
+def _reached(question: Question, chosen: dict[tuple[str, str], Reading],
+             indicators: list[Indicator]) -> tuple[str, list[str]]:
+    """Whether the place the yes/no is asked of (its words hold 有没有超过, 达没达到) reached or passed the
+    other's figure, by how much: computed, with the rule written out (a bound such as 左右 is read
+    as its number)."""
+    if len(indicators) != 1:
+        return "", []
+    segments = dict(place_segments(question))
+    asked = next((p for p in question.places if _REACHED.search(segments.get(p, ""))), question.places[-1])
+    other = next(p for p in question.places if p != asked)
+    a, b = chosen[(asked, indicators[0].name)], chosen[(other, indicators[0].name)]
+    if a.unit != b.unit:
+        return "", []
+    diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
+    passing = re.search(r"超过|高于|超出", question.text)
+    if a.number > b.number or (a.number == b.number and not passing):
+        told = "超过了" if a.number > b.number else "正好达到"
+        return f"{asked}{told}{other}的这一数字" + (f"，高出{diff}{unit}。" if a.number > b.number else "。"), [diff]
+    return f"{asked}没有{'超过' if passing else '达到'}{other}的这一数字，低{diff}{unit}。", [diff]
+
+
+def _ratio(question: Question, chosen: dict[tuple[str, str], Reading],
+           indicators: list[Indicator]) -> tuple[str, list[str]]:
+    """The first place's amount over the second's when the question asks 是…的几倍 (五莲县是三穗县的
+    多少倍: the place before 是 over the one before 的…倍, whatever order they were named in)."""
+    if not RATIO.search(question.text) or len(question.places) != 2 or len(indicators) != 1:
+        return "", []
+    a, b = (chosen[(p, indicators[0].name)] for p in question.places)
+    if a.unit != b.unit or not b.number:
+        return "", []
+    if _ratio_of(question.text, b.fact.place, a.fact.place):
+        a, b = b, a
+    times = f"{round(a.number / b.number, 2):g}"
+    return f"{a.fact.place}是{b.fact.place}的{times}倍。", [times]
 
 
 def _ratio_of(text: str, numerator: str, denominator: str) -> bool:

@@ -628,6 +628,14 @@ def test_a_change_from_one_figure_to_another_gives_the_figure_reached():
     assert [(f.indicator, f.year, f.value) for f in grown] == [("一般公共预算收入", 2011, "20.2")]
 
 
+def test_a_milestone_on_the_way_to_a_figure_does_not_cut_it_from_its_name():
+    meta = {"county": "某县", "year_under_review": 2020, "doc_type": "政府工作报告"}
+    (row,) = extract_facts("全县地区生产总值2018年突破百亿元大关,预计2020年实现144亿元。", "", meta, "c")
+    assert (row.indicator, row.year, row.kind, row.value) == ("地区生产总值", 2020, "estimate", "144")
+    # Any other words between still cut the figure off: it may belong to a noun the table lacks.
+    assert extract_facts("地区生产总值稳步提升,其中旅游收入预计2020年实现14亿元。", "", meta, "c") == []
+
+
 def test_a_total_named_once_its_crop_has_been():
     meta = {"county": "某县", "year_under_review": 2024, "doc_type": "政府工作报告"}
     facts = extract_facts("粮食种植面积稳定在12万亩以上,总产6.4万吨。全年实现总产值50亿元。", "一、2024年工作回顾", meta, "c")

@@ -161,6 +161,8 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     # A type named by the meeting's words (全体会议, 全会), of every place; 几篇 as the documents.
     plenums = seeds_ledger.ask("哪些地方的材料是县委全体会议(全会)的报道或公报?")
     assert plenums.answered_from == "documents" and "全会公报共1份" in plenums.answer and "芦山县" in plenums.answer
+    # 一共有几份…统计公报: any words before the document noun.
+    assert "documents" == seeds_ledger.ask("资料库里一共有几份国民经济和社会发展统计公报?").answered_from
     reports = seeds_ledger.ask("资料库里有哪几篇是讲兴山县人代会的?")
     assert reports.answered_from == "documents" and "兴山县" in reports.answer and "共1份" in reports.answer
     assert all(c.derived and c.county == "芦山县" for c in answer.citations)
@@ -247,7 +249,7 @@ def test_one_place_in_two_years_a_target_against_the_outcome_before_it(tmp_path)
     # A ratio asks amounts, even where the question names no unit; an aside in brackets is no content.
     ("甲县2022年的生产总值和乙县2023年的相比,乙县是甲县的几倍?(注意单位)", "乙县是甲县的1.25倍。"),
     # The difference and the ratio, both asked, both computed.
-    ("2023年甲县和乙县的GDP差多少?乙县大概是甲县的几倍?", "乙县比甲县高5亿元，乙县是甲县的1.04倍。"),
+    ("2023年甲县和乙县的GDP差多少?乙县大概是甲县的几倍?", "乙县比甲县高5亿元。乙县是甲县的1.04倍。"),
 ])
 def test_ratios_name_their_numerator(tmp_path, question, ending):
     got = answer_from_ledger(_q(question, "甲县", "乙县"), _two_year_ledger(tmp_path), 0.4)
@@ -259,6 +261,49 @@ def test_a_difference_asked_after_two_rates_compares_the_rates(tmp_path):
     got = answer_from_ledger(_q("甲县2024年GDP的预期增速,和乙县2023年实际实现的GDP增速相比,差多少?", "甲县", "乙县"),
                              _target_and_actual_ledger(tmp_path), 0.4)
     assert got and got.text.endswith("甲县比乙县高3.5个百分点。"), got and got.text
+
+
+@pytest.mark.parametrize(("question", "ending"), [
+    # The yes/no is asked of the place whose words hold it (乙县…有没有超过), against the other's target.
+    ("甲县2024年定的GDP增长目标是多少?乙县2023年GDP的实际增速有没有超过这个目标?", "乙县没有超过甲县的这一数字，低3.5个百分点。"),
+    ("乙县23年GDP增速达没达到甲县24年定的GDP增长目标?", "乙县没有达到甲县的这一数字，低3.5个百分点。"),
+])
+def test_a_yes_or_no_on_reaching_the_other_places_figure_is_computed(tmp_path, question, ending):
+    from rag.question import full_years
+
+    got = answer_from_ledger(_q(full_years(question), "甲县", "乙县"), _target_and_actual_ledger(tmp_path), 0.4)
+    assert got and got.text.endswith(ending), got and got.text
+
+
+def test_the_year_before_is_backed_out_of_a_figure_and_its_growth_and_said_to_be_computed(tmp_path):
+    got = answer_from_ledger(_q("甲县2023年地区生产总值是多少,增长多少?据此倒推2022年大概是多少?", "甲县"),
+                             _target_and_actual_ledger(tmp_path), 0.4)
+    assert got and "120亿元" in got.text and "2022年约为111.11亿元（计算所得，原文未载）" in got.text
+    assert got.computed == ["111.11"]
+
+
+def test_a_milestone_before_the_figure_and_the_unit_of_a_ratio(tmp_path):
+    """丙县's GDP stated after a milestone (2018年突破百亿元大关,预计2020年实现144亿元) is its 2020 row."""
+    ledger = Ledger(tmp_path / "l.sqlite")
+    docs = (("丙县", "/a.txt", "全县地区生产总值2018年突破百亿元大关,预计2020年实现144亿元。"),
+            ("丁县", "/b.txt", "全县地区生产总值预计达到400亿元。"))
+    for county, source, text in docs:
+        meta = {"county": county, "adcode": county, "file": source[1:], "source": source, "doc_hash": source,
+                "year_under_review": 2020, "plan_year": 2021}
+        ledger.put_document(source, source, extract_facts(text, "一、过去五年工作回顾", meta, f"{source}-0"))
+    got = answer_from_ledger(_q("丁县和丙县2020年的GDP分别是多少?丁县是丙县的几倍?", "丁县", "丙县"), ledger, 0.4)
+    assert got and got.text.endswith("丁县是丙县的2.78倍。") and "丙县2020年地区生产总值预计144亿元" in got.text
+
+
+def test_a_yearly_average_over_a_term_is_not_one_years_growth(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    meta = {"county": "戊县", "adcode": "戊县", "file": "a.txt", "source": "/a.txt", "doc_hash": "/a.txt",
+            "year_under_review": 2020, "plan_year": 2021}
+    ledger.put_document("/a.txt", "/a.txt", extract_facts("预计2020年地区生产总值实现144亿元、年均增长8.7%。",
+                                                           "一、过去五年工作回顾", meta, "/a.txt-0"))
+    assert answer_from_ledger(_q("戊县2020年地区生产总值增长多少?", "戊县"), ledger, 0.4) is None
+    got = answer_from_ledger(_q("戊县2020年地区生产总值是多少?", "戊县"), ledger, 0.4)
+    assert got and "144亿元，年均增长8.7%" in got.text  # shown as the average it is
 
 
 def test_one_kind_asked_of_both_places_binds_both(tmp_path):
