@@ -198,7 +198,7 @@ _STOP = "。!?;,:、《》()"  # a clause's own punctuation, which no title cros
 _MEETING_DATE = re.compile(r"(?:于)?((?:20\d\d年)?(?:\d{1,2}|元)月\d{1,2}(?:日|号)(?:至\d{1,2}日)?(?:上午|下午|晚)?)"
                            r"(?:[^。;]{0,24}?)(?:举行|召开|开幕|闭幕)(?:[^。,;]{0,40}?(?:全体\(扩大\)会议|会议|全会|大会))?")
 # 出席全会的有,县委委员32人,候补县委委员3人 / 应到…人,实到…人: the roll, up to the sentence's end.
-_ATTENDANCE = re.compile(r"出席(?:全会|会议|大会|本次会议)的(?:有|是)[,:]?[^。]{2,80}|应(?:到|出席)[^。,;]{0,12}\d+[名人][^。]{0,40}|"
+_ATTENDANCE = re.compile(r"出席(?:这次|本次)?(?:全会|会议|大会)的(?:有|是)[,:]?[^。]{2,80}|应(?:到|出席)[^。,;]{0,12}\d+[名人][^。]{0,40}|"
                          r"实到[^。,;]{0,12}\d+[名人][^。]{0,30}|"
                          # 来自全县各地各行各业的160多名代表与会.
                          r"[^。,;:]{0,30}?\d+(?:多|余)?名[^。,;]{0,10}?(?:代表|委员|同志)(?:与会|参会|出席|会聚一堂|参加会议)|"
@@ -252,7 +252,8 @@ _AGENDA_VERB = (r"(?:书面|集中|认真|专题)?(?:传达(?:学习)?|学习(?:
                 r"投票表决|表决|决定|安排部署|部署|测评|选举产生|选举|通报|总结|分析)")
 _AGENDA = re.compile(rf"(?:(?<=[。;,:])|^)(?:(?:全会|会议|大会)(?:还|并|首先|先后|同时|一致)?{_AGENDA_VERB}|(?<=[;:]){_AGENDA_VERB}(?:了)?|"
                      rf"[^。;,:]{{0,24}}?(?:书记|县长|区长|市长|旗长|州长|主任|主席|部长|局长)[{_HAN}]{{2,3}}(?:同志)?"
-                     rf"(?:通报|就[^。;]{{2,60}}?作(?:了|出)?(?:具体|起草)?说明|代表[^。;,]{{2,16}}?讲话)|"
+                     rf"(?:通报|就[^。;]{{2,60}}?作(?:了|出)?(?:具体|起草)?说明|代表[^。;,]{{2,16}}?讲话|"
+                     rf"对[^。;]{{2,60}}?进行(?:了)?(?:安排部署|部署|安排|总结|测评))|"
                      # 周文栋就区第五次党代会筹备工作情况…作了具体说明: the speaker named alone.
                      rf"(?:(?<=[。])|^)[{_HAN}]{{2,3}}就[^。;]{{2,80}}?作(?:了|出)?(?:具体|起草)?说明)[^。;]{{0,200}}")
 _AGENDA_MAX = 160  # characters of one agenda item; a longer part is cut at its last clause within
@@ -263,7 +264,7 @@ _N = "一二三四五六七八九十"
 # 县委十一届十四次全会 / 理县十三届人大二次会议: the names a meeting of a county body goes by.
 _MEETING_NAME = re.compile(
     rf"[^。,;:、“”《》]{{0,16}}?第?[{_N}]+届(?:[^。,;:、]{{0,6}}?委员会)?第?[{_N}]+次(?:全体(?:\(扩大\))?会议|全会|会议)|"
-    rf"[^。,;:、“”《》]{{0,16}}?第?[{_N}]+届(?:人民代表大会|人大)第?[{_N}]+次会议|"
+    rf"[^。,;:、“”《》]{{0,16}}?第?[{_N}]+届(?:人民代表大会|人大|代表大会|党代会)第?[{_N}]+次会议|"
     # 中国共产党静乐县第十三次代表大会第五次会议暨经济工作会议 / 县第十三次党代会.
     rf"[^。,;:、“”《》]{{0,16}}?第[{_N}]+次(?:代表大会|党代会)(?:第[{_N}]+次会议)?(?:暨[^。,;:]{{2,12}}?会议)?|"
     rf"[^。,;:、“”《》]{{0,16}}?[{_N}]+届(?:县委|市委|区委)?(?:常委会)?第[\d{_N}]+次会议")
@@ -398,6 +399,8 @@ def meeting_facts(views: list[View], limit: int = 16, known: str | None = None,
                     start = max([view.clause_span(start, end)[0]] + [k for k in view.line_starts() if k < end])
                 if kind == "presided":  # 主持会议并代表常委会报告工作: what the chair did there too
                     end = view.clause_span(start, end)[1]
+                if kind in ("presided", "spoke") and view.text.startswith(",并", end):
+                    end = view.clause_span(end + 2, end + 3)[1]  # 作了讲话,并就…向全会作了说明: one speaker's acts
                 text = view.quote(start, end).strip()
                 key = _plain_key(text)
                 if key in seen or len(key) < 4 or _COURTESY.search(key):
@@ -440,6 +443,10 @@ _ADOPTED_LIST = re.compile(r"(表决通过|通过|宣布)(?:了)?([^《》。;:,
 _AGREED = re.compile(r"(同意|批准)[^。《》;]{0,40}?所作的(《[^《》]{6,160}》)")
 # 大会…同意…,决定批准这个报告: a congress's resolution on a report it heard.
 _APPROVED = re.compile(r"(决定批准)((?:这个|该|上述|这两个|这三个)?[^。,;《》]{0,20}?(?:报告|计划|预算|决算))")
+# 出台服务民营经济高质量发展21条措施 / 配套制定稳经济40条、推进工业经济高质量发展36条: a policy package
+# known by its count of articles.
+_POLICY = re.compile(r"(出台|制定|配套制定|印发|实施|推出|落实)(?:了)?((?:[^。;:,、]{2,30}?\d+条(?:措施|政策|举措|意见|硬措施)?"
+                     r"(?:、|和|及)?)+)(?=[,。;、]|$)")
 _ISSUER = re.compile(r"^《(中共[^《》关]{2,16}?委(?:员会)?|[^《》关]{2,16}?(?:人民政府|人大常委会|委员会))关于")
 
 
@@ -455,7 +462,7 @@ def decisions(views: list[View], county: str = "", limit: int = 6) -> list[Decis
     for order, view in enumerate(views):
         spans = [(m.start(2), m.end(2), m.group(1)) for pattern in (_ADOPTED, _AGREED) for m in pattern.finditer(view.text)]
         spans += [(m.start(), m.end(), "") for m in _DECISION_TITLE.finditer(view.text)]
-        spans += [(m.start(2), m.end(2), m.group(1)) for pattern in (_ADOPTED_PLAIN, _APPROVED, _ADOPTED_LIST)
+        spans += [(m.start(2), m.end(2), m.group(1)) for pattern in (_ADOPTED_PLAIN, _APPROVED, _ADOPTED_LIST, _POLICY)
                   for m in pattern.finditer(view.text) if not any(a <= m.start(2) < b for a, b, _ in spans)]
         for start, end, verb in spans:
             title = view.quote(start, end)
@@ -473,7 +480,29 @@ def decisions(views: list[View], county: str = "", limit: int = 6) -> list[Decis
             found[key] = (own, order, Decision(title=title, action=verb or None, by=issuer.group(1) if issuer else None,
                                               own=own, source=view.source(qstart, end)))
     ranked = sorted(found.values(), key=lambda t: (not t[0], not t[2].action, t[1]))
-    return [d for _, _, d in ranked][:limit]
+    return [d for _, _, d in ranked][:limit] + elections(views, set(found))
+
+
+# 郭薪以190票的高票当选为县人民政府县长 / 王文星等20名代表当选为县十六届人大常委会委员 / 胡永庆当选为
+# 县检察院检察长,须报市人大常委会批准: who a session elected, to what.
+_ELECTED = re.compile(r"(?:(?<=[。;,:])|^)[^。;,:]{2,40}?(?:以\d+票(?:的高票)?)?(?:全票|高票)?当选(?:为)?[^。;,:]{2,30}"
+                      r"(?:,须报[^。;,]{2,20}批准)?")
+_ELECTIONS = 8  # elections a brief keeps, beside the documents adopted
+
+
+def elections(views: list[View], seen: set[str]) -> list[Decision]:
+    """Who was elected to what, in the order the text reports it (a session's results)."""
+    out: list[Decision] = []
+    for view in views:
+        for m in _ELECTED.finditer(view.text):
+            text = view.quote(*m.span())
+            if _plain_key(text) in seen or re.search(r"候选人|预备人选", text) or view.part_at(m.start()) == "plan":
+                continue  # 当选候选人 is a nomination, not a result
+            seen.add(_plain_key(text))
+            out.append(Decision(title=text, action="当选", own=True, source=view.source(*m.span())))
+            if len(out) >= _ELECTIONS:
+                return out
+    return out
 
 
 def _place_stem(county: str) -> str:
@@ -831,7 +860,11 @@ _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[
                         # 全会充分肯定了区委常委会的工作: a plenum's verdict on the body it oversees.
                         r"(?:全会|会议|大会)(?:充分|高度|一致)?肯定(?:了)?[^。,;:]{2,30}|"
                         # 经受住了脱贫攻坚、疫情防控、抗洪抢险等重大考验.
-                        r"经受住(?:了)?[^。,;]{2,40}?考验")
+                        r"经受住(?:了)?[^。,;]{2,40}?考验|"
+                        # 增速居全盟第三位 / 增量全市第一 / 连续第7年进入全省“十强县”前三甲: a rank among peers.
+                        r"[^。,;:]{0,20}?(?:居|位居|位列|排名|排|列)(?:全国|全省|全市|全州|全盟|全区)[^。,;:]{0,6}?(?:第[一二三四五六七八九十]+位?|前[一二三四五六七八九十]+|首位)|"
+                        r"[^。,;:]{2,20}?(?:全国|全省|全市|全州|全盟)第一(?![百千万])|"
+                        r"[^。,;:]{0,16}?进入(?:全国|全省|全市|全州)[^。,;:]{0,12}?(?:前[一二三四五六七八九十]+(?:强|甲|名|位)?|百强|十强)")
 
 
 # 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
@@ -970,7 +1003,7 @@ def _merge_adjacent(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[
 
 def _has_figure(text: str) -> bool:
     """A digit that is a figure: not a year, nor inside a quoted name (“3820”战略工程)."""
-    return bool(re.search(r"\d", _YEARS.sub("", re.sub(r"“[^“”]*”", "", text))))
+    return bool(re.search(r"\d", _YEARS.sub("", re.sub(r"“[^“”]*”|第\d+(?=[年位名次届个])", "", text))))
 
 
 def _plans(view: View, span: tuple[int, int]) -> bool:

@@ -357,6 +357,35 @@ def test_a_plenums_directives_and_a_congress_storys_details(tmp_path):
     assert has(outcomes(congress), "在园区建设上打造了癸区速度")
 
 
+def test_a_sessions_elections_a_reports_policy_packages_and_ranks(tmp_path):
+    """Who a session elected (当选为…, a count of votes, 须报…批准), a policy known by its count of
+    articles (出台…21条措施), a rank among peers as a result, and one speaker's two acts as one item."""
+    session = _views_of_text(tmp_path, (
+        "12月22日上午,子县第十六届人民代表大会第一次会议举行第三次全体会议。出席这次会议的有代表191人。\n"
+        "县委书记丑一作了讲话,并就《选举办法(草案)》向大会作了说明。县长寅二对下一阶段工作进行安排部署。\n"
+        "经过认真计票,卯三以190票的高票当选为县人民政府县长,辰四和巳五当选副县长;"
+        "午六当选为县人民检察院检察长,须报市人大常委会批准。大会通过了县人大常委会委员候选人名单。\n"), "s.txt")
+    elected = [d for d in decisions(session) if d.action == "当选"]
+    assert has(elected, "卯三以190票的高票当选为县人民政府县长", attr="title")
+    assert has(elected, "辰四和巳五当选副县长", attr="title")
+    assert has(elected, "午六当选为县人民检察院检察长,须报市人大常委会批准", attr="title")
+    assert not has(elected, "候选人", attr="title")
+    meeting = meeting_facts(session)
+    assert has(meeting, "丑一作了讲话,并就《选举办法(草案)》向大会作了说明")
+    assert has(meeting, "寅二对下一阶段工作进行安排部署") and has(meeting, "出席这次会议的有代表191人")
+    report = _views_of_text(tmp_path, (
+        "2022年工作回顾\n"
+        "出台服务民营经济高质量发展21条措施,配套制定稳经济40条、推进工业经济高质量发展36条。"
+        "社会消费品零售总额完成8.6亿元,增速居全盟第三位。新增“五上”企业62户,增量全市第一。"
+        "辖区经济连续第7年进入全省“十强县”前三甲。\n"), "r.txt")
+    adopted = decisions(report)
+    assert has(adopted, "服务民营经济高质量发展21条措施", attr="title")
+    assert has(adopted, "稳经济40条、推进工业经济高质量发展36条", attr="title")
+    found = outcomes(report)
+    assert has(found, "增速居全盟第三位") and has(found, "增量全市第一") and has(found, "连续第7年进入全省“十强县”前三甲")
+    assert not has(found, "8.6亿元")  # the figure is the ledger's; the rank is the result
+
+
 def test_a_bulletins_section_verdicts(tmp_path):
     """A 统计公报 heads its figures with a short verdict; a caption or a line with no figures after
     it is not one."""
