@@ -12,7 +12,7 @@ falls back to retrieval and the model, checked as before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.compare import KIND_GROUPS, Reading, averaged, bounds, reading
 from rag.evidence import content_terms, term_coverage
@@ -48,7 +48,9 @@ _ASKING_TOKEN = re.compile(
     r"|同比|超过|超出|达到|达|没|没有|有没有|是否|到没到|据此|倒推|推算|反推|基数"
     r"|[更较最谁比差各给定钱]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
-_COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅)|(?:更|较)(?:快|慢)")
+_COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)")
+# 哪个降幅更大: a decline compared by its size (下降18.7% is the larger fall than 下降4.3%).
+_DECLINE = re.compile(r"降幅|跌幅|降得|下降得|降了?(?:更|较)")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
 
 
@@ -74,11 +76,14 @@ def _measures(question: str) -> set[str]:
         if re.search(r"百分点|百分之", part):  # 相差几个百分点: a rate, though 几个 reads as a count
             wanted.add(GROWTH)
             continue
+        if re.search(r"(?:下降|降低|减少|降)了?(?:多少|几)|降幅|跌幅", part):  # 降了多少: a rate of decline
+            wanted.add(GROWTH)
+            continue
         if RATIO.search(part) and not re.search(r"增速|增长|增幅|速度", part):  # 是…的多少倍: of amounts
             wanted.add(LEVEL)
             continue
         families = asked_families(part)
-        if not families and not indicators_in(part) and not re.search(r"总量|总额|规模|金额|数额", part):
+        if not families and not indicators_in(part) and DIFFERENCE.search(part):
             # 差多少 after …的预期增速,和…增速相比: a part that names nothing asks what the others name.
             families = asked_families(question)
         # A part naming neither a rate nor an indicator (总量要达到多少) asks the amount of the one named.
@@ -260,11 +265,14 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     ratio, ratio_computed = _ratio(question, chosen, indicators)  # of amounts, when asked (是…的几倍)
     if both and _COMPARES_GROWTH.search(question.text):  # 分别是多少?哪个增长更快: the verdict is on growth
         chosen = {key: reading(r.fact, GROWTH) for key, r in chosen.items()}
+    decline = _DECLINE.search(question.text) and all(r.measure == GROWTH and r.number < 0 for r in chosen.values())
+    if decline:
+        chosen = {key: replace(r, number=-r.number) for key, r in chosen.items()}  # the size of each fall
     if reached:
         verdict, computed = _reached(question, chosen, indicators)
     else:
         verdict, computed = ("", []) if ratio and not (both or DIFFERENCE.search(question.text)) else \
-            _verdict(question, chosen, indicators)
+            _verdict(question, chosen, indicators, decline=bool(decline))
     return FromLedger("".join(sentences) + verdict + ratio, facts, computed + ratio_computed)
 
 
@@ -335,7 +343,7 @@ def _year_before(question: Question, fact: Fact, indicator: Indicator, min_cover
 
 
 def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
-             indicators: list[Indicator]) -> tuple[str, list[str]]:
+             indicators: list[Indicator], decline: bool = False) -> tuple[str, list[str]]:
     """Which of two places is ahead, and by how much, computed from the chosen readings; and the
     difference as the number code computed."""
     if len(question.places) != 2 or len(indicators) != 1:
@@ -349,6 +357,8 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
             return "两者相同。", []
         ahead = a if (a.number > b.number) == (question.compare in _MORE) else b
         behind = b if ahead is a else a
+        if decline:  # readings are the sizes of two falls
+            return f"{ahead.fact.place}降幅更{question.compare}，{'多' if ahead.number > behind.number else '少'}降{diff}{unit}。", [diff]
         return f"{ahead.fact.place}更{question.compare}，{'高' if ahead.number > behind.number else '低'}出{diff}{unit}。", [diff]
     if DIFFERENCE.search(question.text):
         high, low = (a, b) if a.number >= b.number else (b, a)

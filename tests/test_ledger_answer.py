@@ -295,6 +295,17 @@ def test_a_milestone_before_the_figure_and_the_unit_of_a_ratio(tmp_path):
     assert got and got.text.endswith("丁县是丙县的2.78倍。") and "丙县2020年地区生产总值预计144亿元" in got.text
 
 
+def test_two_falls_are_compared_by_their_size(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    for county, text in (("甲县", "全年完成地区生产总值118.54亿元,下降18.7%。"), ("乙县", "全年完成地区生产总值46.1亿元,下降4.3%。")):
+        meta = {"county": county, "adcode": county, "file": county, "source": county, "doc_hash": county,
+                "year_under_review": 2020, "plan_year": 2021}
+        ledger.put_document(county, county, extract_facts(text, "一、2020年工作回顾", meta, f"{county}-0"))
+    got = answer_from_ledger(_q("甲县和乙县2020年地区生产总值都下降了,分别是多少、降了多少?哪个降幅更大?", "甲县", "乙县"),
+                             ledger, 0.4)
+    assert got and got.text.endswith("甲县降幅更大，多降14.4个百分点。"), got and got.text
+
+
 def test_a_yearly_average_over_a_term_is_not_one_years_growth(tmp_path):
     ledger = Ledger(tmp_path / "l.sqlite")
     meta = {"county": "戊县", "adcode": "戊县", "file": "a.txt", "source": "/a.txt", "doc_hash": "/a.txt",
