@@ -17,7 +17,7 @@ from rag.store import StoredChunk
 # A question about documents as such: which, how many.
 DOCUMENTS_QUESTION = re.compile(
     r"(?:哪些|哪几[份篇]|几[份篇]|多少[份篇]|哪[份篇])(?:是)?(?:(?:关于|讲)[^，,。？?]{1,16}?的)?(?:[^，,。？?]{0,16}?)(?:文档|文件|报告|公报|材料|文章)"
-    r"|(?:文档|文件|报告|公报|材料)(?:里|中)?(?:有|共有|一共有|一共|总共|共)?(?:哪些|几[份篇]|多少[份篇])"
+    r"|(?:文档|文件|报告|公报|材料|文章|报道)(?:里|中)?(?:有|共有|一共有|一共|总共|共)?(?:哪些|几[份篇]|多少[份篇])"
     # 资料库里有哪几篇是讲…的: the measure word alone stands for the documents.
     r"|(?:哪几|几|多少)[份篇](?:是|在)?(?:关于|讲|写|有关)")
 # ...and about the indexed collection, not what a document says (审议通过了哪些文件 is content).
@@ -25,7 +25,8 @@ COLLECTION_WORDS = re.compile(r"这些|这批|这几份|已索引|索引|库里|
 # 哪些文件是2022年的统计公报 / 有几份报告是关于…: the documents are the question's subject.
 DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(?:文档|文件|报告|公报|材料)(?:是|属于)|"
                                # 哪些地方的材料是县委全会的报道: which places' documents are of a type.
-                               r"^(?:有)?哪些(?:地方|县|县区|区县|地区)的(?:文档|文件|报告|公报|材料)(?:是|属于)")
+                               r"^(?:有)?哪些(?:地方|县|县区|区县|地区)的[^，,。？?]{0,12}?(?:文档|文件|报告|公报|材料|报道)"
+                               r"(?:[(（][^()（）]{0,12}[)）])?(?:是|属于|回顾)")
 DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差|早|晚)(?:了)?(?:几|多少)天")
 _TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
@@ -69,6 +70,8 @@ def describe(chunk: StoredChunk) -> str:
     if m.get("date"):
         y, mo, d = (int(x) for x in m["date"].split("-"))
         parts.append(f"{y}年{mo}月{d}日")
+    if m.get("speaker"):
+        parts.append(f"报告人{m['speaker']}")
     return "，".join(parts) + f"（{m.get('file', '')}）"
 
 
@@ -94,21 +97,28 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
     wanted = {wanted_type} if wanted_type else {t for t, pattern in _TYPE_NAMED.items() if pattern.search(question.text)}
     if "政府工作报告" in wanted and not wanted_type:  # 人代会: the session's report, or a news story of it
         wanted.add("关于政府工作报告的文章")
-    if wanted:
-        docs = [d for d in docs if d.meta.get("doc_type") in wanted]
-    if question.years:  # 2022年的统计公报: a document of the year it reviews, plans or is dated
+    if question.years and re.search(r"回顾", question.text):  # 回顾的是2007年的工作: the year it reviews
+        docs = [d for d in docs if d.meta.get("year_under_review") in question.years]
+    elif question.years:  # 2022年的统计公报: a document of the year it reviews, plans or is dated
         docs = [d for d in docs if _years_of(d) & question.years]
-    if not asks_about_documents(question.text) or question.is_quantity and not re.search(r"几份|多少份", question.text):
+    if not asks_about_documents(question.text) or question.is_quantity and not re.search(r"几[份篇]|多少[份篇]", question.text):
         return None
+    typed = [d for d in docs if d.meta.get("doc_type") in wanted] if wanted else docs
     what = "、".join(question.places) if question.places else "全部"
     kind = wanted_type or ("、".join(t for t in _TYPES if t in wanted) if len(wanted) == 1 else "文档")
-    if not docs:
-        return FromCorpus(f"已索引的文档中没有{what}的{kind}。", [])
-    lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))
     scope = f"关于{what}的" if question.places else "已索引的"
     if question.years:
         scope += "、".join(str(y) for y in sorted(question.years)) + "年的"
-    return FromCorpus(f"{scope}{kind}共{len(docs)}份：{lines}。", docs, [str(len(docs))])
+    if not typed and docs and (question.places or question.years):
+        # None of the type named (a type word may be the question's content: 谁作的政府工作报告), but
+        # documents of the place and year: say so, and list those.
+        lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))
+        return FromCorpus(f"已索引的文档中没有{scope.removeprefix('已索引的')}{kind}；{scope}文档共{len(docs)}份：{lines}。",
+                          docs, [str(len(docs))])
+    if not typed:
+        return FromCorpus(f"已索引的文档中没有{scope.removeprefix('已索引的')}{kind}。", [])
+    lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(typed, 1))
+    return FromCorpus(f"{scope}{kind}共{len(typed)}份：{lines}。", typed, [str(len(typed))])
 
 
 def _named_documents(question: Question, docs: list[StoredChunk]) -> list[StoredChunk]:

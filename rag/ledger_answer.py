@@ -46,7 +46,9 @@ _ASKING_TOKEN = re.compile(
     r"|实际|目标值|要|预计|点|额|大约|大概|大致|约|同年|倍"
     # A yes or no on reaching the other's figure (有没有超过, 达没达到), and 同比 (the growth asked).
     r"|同比|超过|超出|达到|达|没|没有|有没有|是否|到没到|据此|倒推|推算|反推|基数"
-    r"|[更较最谁比差各给定钱]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
+    # 两县当年增速各是多少 / 芦山县设定的目标: who and when, already read from places and years.
+    r"|[两三四五六几多各](?:县|地|区|市|旗|州)|当年|各是|各为|设定|确定|提出|定下"
+    r"|[更较最谁比差各给定钱同]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)")
 # 哪个降幅更大: a decline compared by its size (下降18.7% is the larger fall than 下降4.3%).
@@ -91,6 +93,12 @@ def _measures(question: str) -> set[str]:
     if not wanted and (families := asked_families(question)):
         wanted.add(GROWTH if families <= _RATES else LEVEL)
     return wanted
+
+
+def _differs_in_growth(question: str) -> bool:
+    """Whether the part of the question that asks a difference asks it of growth (增速比…低几个百分点)."""
+    return any(DIFFERENCE.search(part) and re.search(r"增速|增幅|增长|百分点|降幅", part)
+               for part in re.split(r"[?？,，;；]", question))
 
 
 def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
@@ -263,7 +271,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
                 text += f"；另一处为{other.shown}[{len(facts)}]，两处数字不一致"
             sentences.append(text + "。")
     ratio, ratio_computed = _ratio(question, chosen, indicators)  # of amounts, when asked (是…的几倍)
-    if both and _COMPARES_GROWTH.search(question.text):  # 分别是多少?哪个增长更快: the verdict is on growth
+    if both and (_COMPARES_GROWTH.search(question.text) or _differs_in_growth(question.text)):
+        # 分别是多少?哪个增长更快 / 增速比…低几个百分点?总量是…的几倍: the verdict is on growth
         chosen = {key: reading(r.fact, GROWTH) for key, r in chosen.items()}
     decline = _DECLINE.search(question.text) and all(r.measure == GROWTH and r.number < 0 for r in chosen.values())
     if decline:

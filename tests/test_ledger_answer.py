@@ -163,6 +163,13 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     assert plenums.answered_from == "documents" and "全会公报共1份" in plenums.answer and "芦山县" in plenums.answer
     # 一共有几份…统计公报: any words before the document noun.
     assert seeds_ledger.ask("资料库里一共有几份国民经济和社会发展统计公报?").answered_from == "documents"
+    # A type word that is the question's content (谁作的政府工作报告) finds no document of the place's
+    # that type: the place's documents are listed, and the missing type said.
+    article = seeds_ledger.ask("库里讲利川市人代会的文章有几篇?谁作的政府工作报告?")
+    assert article.answered_from == "documents" and "利川" in article.answer
+    # 回顾的是…年: the year a document reviews.
+    reviewed = seeds_ledger.ask("有哪些地方的政府工作报告回顾的是2023年的工作?")
+    assert reviewed.answered_from == "documents" and "兴山县" in reviewed.answer and "通江县" not in reviewed.answer
     reports = seeds_ledger.ask("资料库里有哪几篇是讲兴山县人代会的?")
     assert reports.answered_from == "documents" and "兴山县" in reports.answer and "共1份" in reports.answer
     assert all(c.derived and c.county == "芦山县" for c in answer.citations)
