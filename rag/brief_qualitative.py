@@ -96,7 +96,8 @@ class View:
     def clause_span(self, start: int, end: int) -> tuple[int, int]:
         """The clause around [start, end): bounded by 。!?;, by a colon and by a line break (a title
         line above a sentence has no punctuation to end it)."""
-        left = max(self.text.rfind(p, 0, start) for p in "。!?;,:") + 1
+        # ">" parts the heading path (一、2023年工作回顾 > ——经济运行更加稳健): a clause is one part of it.
+        left = max(self.text.rfind(p, 0, start) for p in "。!?;,:>") + 1
         left = max([left] + [k for k in self._line_starts if k <= start])
         rights = [i for i in (self.text.find(p, end) for p in "。!?;,") if i >= 0]
         rights += [k for k in self._line_starts if k >= end]
@@ -242,6 +243,8 @@ _SPOKE = re.compile(r"(?:听取|聆听)(?:和讨论|并审议|和审议|并讨�
                     # 代表 an organ (县政府, 县委常委会), not 代表 the delegates (人大代表热议政府工作报告).
                     r"[^。,;:]{2,30}?代表[^。,;]{0,10}?(?:政府|委员会|常委会|[县市区旗州]委)(?:向大会|向全会|在大会上)?(?:所)?作(?:了|的)?《?[^。,;《》]{0,20}?报告》?|"
                     r"[^。,;:]{2,30}?在(?:大会|会议|全会)上作(?:了)?《?[^。,;《》]{0,20}?报告》?|"
+                    # 区委副书记叶林霞作中国共产党…第二次代表大会筹备工作情况的报告.
+                    r"[^。,;:]{2,30}?作(?:了)?[^。,;:《》]{2,50}?的报告|"
                     # 报告共分四个部分:一、五年砥砺奋进,成就鼓舞人心;二、…: what the report holds.
                     r"(?:政府工作)?报告(?:共)?分(?:为)?[两三四五六七八九十]个部分[:,]?[^。]{4,160}")
 _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
@@ -252,10 +255,12 @@ _AGENDA_VERB = (r"(?:书面|集中|认真|专题)?(?:传达(?:学习)?|学习(?:
                 r"投票表决|表决|决定|安排部署|部署|测评|选举产生|选举|通报|总结|分析)")
 _AGENDA = re.compile(rf"(?:(?<=[。;,:])|^)(?:(?:全会|会议|大会)(?:还|并|首先|先后|同时|一致)?{_AGENDA_VERB}|(?<=[;:]){_AGENDA_VERB}(?:了)?|"
                      rf"[^。;,:]{{0,24}}?(?:书记|县长|区长|市长|旗长|州长|主任|主席|部长|局长)[{_HAN}]{{2,3}}(?:同志)?"
-                     rf"(?:通报|就[^。;]{{2,60}}?作(?:了|出)?(?:具体|起草)?说明|代表[^。;,]{{2,16}}?讲话|"
+                     rf"(?:通报|就[^。;]{{2,60}}?作(?:了|出)?(?:具体|起草)?(?:说明|部署)|代表[^。;,]{{2,16}}?讲话|"
                      rf"对[^。;]{{2,60}}?进行(?:了)?(?:安排部署|部署|安排|总结|测评))|"
                      # 周文栋就区第五次党代会筹备工作情况…作了具体说明: the speaker named alone.
-                     rf"(?:(?<=[。])|^)[{_HAN}]{{2,3}}就[^。;]{{2,80}}?作(?:了|出)?(?:具体|起草)?说明)[^。;]{{0,200}}")
+                     rf"(?:(?<=[。])|^)[{_HAN}]{{2,3}}就[^。;]{{2,80}}?作(?:了|出)?(?:具体|起草)?说明|"
+                     # 新当选同志与代表们见面,并进行宪法宣誓.
+                     rf"[^。;:]{{2,40}}?(?:进行|举行)(?:了)?宪法宣誓)[^。;]{{0,200}}")
 _AGENDA_MAX = 160  # characters of one agenda item; a longer part is cut at its last clause within
 
 
@@ -438,7 +443,7 @@ _ADOPTED_PLAIN = re.compile(r"(审议通过|审议并通过|表决通过|审议�
                             r"(?:\((?:草案|审议稿|讨论稿)\))?)(?=[。,;]|$)")
 # 会议通过了县第十五次党代会议程 / 通过由31人组成的大会主席团名单: a preparatory session's business.
 # 大会通过了关于第十五届县委工作报告的决议 / 宣布…县委委员、…当选名单: a congress's resolutions and results.
-_ADOPTED_LIST = re.compile(r"(表决通过|通过|宣布)(?:了)?([^《》。;:,]{2,60}?(?:名单|议程|决议))(?=[。,;]|$)")
+_ADOPTED_LIST = re.compile(r"(表决通过|通过|宣布)(?:了)?([^《》。;:,]{2,60}?(?:名单|议程|决议|票决结果|选举结果))(?=[。,;]|$)")
 # 大会同意王建民代表中共凤翔县第十五届委员会所作的《…》的报告: a report a congress approved.
 _AGREED = re.compile(r"(同意|批准)[^。《》;]{0,40}?所作的(《[^《》]{6,160}》)")
 # 大会…同意…,决定批准这个报告: a congress's resolution on a report it heard.
@@ -542,7 +547,7 @@ _PARALLEL = re.compile(rf"(?:(?<![{_HAN}])|(?<=坚持)|(?<=按照)|(?<=围绕)|(
                        # seven-character items are a formula whatever stands before them.
                        rf"((?:[{_HAN}]{{7}}、){{3,}}[{_HAN}]{{7}})(?![{_HAN}])")
 # 以县委“四个年”工作定位为主线、以“八大重点工程”为抓手: what the work is organised around.
-_ROLE = r"(?:主线|抓手|统领|引领|牵引|总纲|总抓手|动力|支撑|核心|关键|保障|重点|根本|目标|方向|导向)"
+_ROLE = r"(?:主线|抓手|统领|引领|牵引|总牵引|总纲|总抓手|动力|支撑|核心|关键|保障|重点|根本|目标|方向|导向)"
 _ORGANISED_ONE = rf"以[^。,;:以]{{2,30}}?为{_ROLE}"
 _ORGANISED = re.compile(rf"{_ORGANISED_ONE}(?:[、,]{_ORGANISED_ONE})*")
 # 以规划为统领、改革为动力、项目为抓手: one 以 shared by parallel roles, a framework with or without a numeral.
@@ -698,6 +703,8 @@ _AHEAD = re.compile(r"([^。,;:“”]{2,30}?)(?:持续|始终|常年)?(?:保持
 # 争当鹤壁打造…示范城市的排头兵 / 勇当全省县域发展的先行者: a lead the place means to take.
 _VANGUARD = re.compile(rf"(?:争当|勇当|争做|勇做|当好|争作|奋力争当)([^{_STOP}]{{2,30}}?(?:排头兵|先行者|先行区|领头雁|标杆|样板|主力军|桥头堡|先锋|示范区))")
 # 以优异成绩迎接党的二十大胜利召开: what the work is pledged to.
+# 坚守不发生规模性返贫底线 / 守住不发生系统性风险的底线: a line the plan holds.
+_BOTTOM_LINE = re.compile(rf"(?:坚守|守住|守牢|牢牢守住|坚决守住|兜牢)[^{_STOP}]{{2,24}}?底线")
 _PLEDGE = re.compile(rf"以(?:更加)?(?:优异|崭新|良好)的?(?:成绩|业绩|面貌|状态)[^{_STOP}]{{2,30}}")
 _BY_YEAR = re.compile(r"到\s*(20\d\d)\s*年")
 # 到2035年,城乡融合发展的体制机制更加完善: a long-range goal, the first clause after its year.
@@ -707,9 +714,29 @@ _DONE = re.compile(r"成功创建|获评|荣获|入选|被评为|被命名|通�
 
 # 全会强调,要提高政治站位,… / 会议要求,…: what a meeting directs; the sentences after it that
 # go on with 要 direct too.
-_DIRECTS = re.compile(r"(?:全会|会议|大会)(?:同时|还|并|进一步)?(?:要求|强调|号召|提出)[,:]?")
+_DIRECTS = re.compile(r"(?:全会|会议|大会|报告)(?:同时|还|并|进一步)?(?:要求|强调|号召|提出)[,:]?")
 _DIRECTIVES = 4  # items a brief keeps of a meeting's directives
 _GOAL_CLAUSE = re.compile(r"^(?:确保|力争|努力|奋力|加快|推动|为)")
+
+
+# 全面部署了今年重点工作:推动…;抓住…;…: the year's tasks, one item each.
+_TASK_LIST = re.compile(r"(?:重点工作|主要任务|重点任务|工作重点|重点抓好(?:以下|[一二三四五六七八九十]+个方面)?(?:工作)?)(?:是|为)?:")
+_TASKS = 6  # tasks a brief keeps of such a list
+
+
+def task_spans(view: View) -> Iterator[tuple[int, int]]:
+    """Spans of the items of a listed set of tasks (…重点工作:A;B;C。): each item to its ;, cut at a
+    clause end within ``_SUMMARY_PIECE`` characters."""
+    for m in _TASK_LIST.finditer(view.text):
+        end = view.text.find("。", m.end())
+        end = len(view.text) if end < 0 else end
+        a = m.end()
+        for item in re.finditer(r"[^;]+", view.text[a:end]):
+            i0, i1 = a + item.start(), a + item.end()
+            if i1 - i0 > _SUMMARY_PIECE:
+                i1 = max((k for k in range(i0, i0 + _SUMMARY_PIECE) if view.text[k] == ","), default=i0 + _SUMMARY_PIECE)
+            if i1 - i0 >= 6:
+                yield i0, i1
 
 
 def directive_spans(view: View) -> Iterator[tuple[int, int]]:
@@ -717,12 +744,14 @@ def directive_spans(view: View) -> Iterator[tuple[int, int]]:
     after it, the head (whole clauses, at most ``_SUMMARY_PIECE`` characters) and, when it differs,
     the goal it ends on (…,确保党代会如期顺利召开)."""
     going = False
-    for m in re.finditer(r"[^。!?]+[。!?]?", view.text):
-        a, b = m.span()
+    starts = sorted({0, *(m.end() for m in re.finditer(r"[。!?]", view.text)), *view.line_starts()})
+    for a, b in zip(starts, starts[1:] + [len(view.text)]):
+        if a >= b:
+            continue
         b -= view.text[b - 1] in "。!?"
         lead = _DIRECTS.match(view.text, a)
         if lead:
-            a, going = lead.end(), True
+            going = True  # the item keeps its lead (会议号召,…): who directs is part of it
         elif not (going and view.text.startswith("要", a)):
             going = False
             continue
@@ -744,6 +773,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
     found: dict[str, tuple[int, int, Commitment]] = {}
     summary: list[tuple[int, Commitment]] = []
     directed: list[tuple[int, Commitment]] = []
+    counts: dict[int, int] = {}  # items kept of the directives and of the task lists
     position = 0
     for view in views:
         for m in _GOAL.finditer(view.text):
@@ -753,7 +783,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
             text = view.quote(*m.span())
             found.setdefault(_plain_key(text), (-1, position, Commitment(text=text, year=int(m.group(1)),
                                                                          source=view.source(*m.span()))))
-        for pattern, rank in ((_IN_STEP, -3), (_AHEAD, -2), (_VANGUARD, -1), (_PLEDGE, 0), (_CREATE, 0)):
+        for pattern, rank in ((_IN_STEP, -3), (_AHEAD, -2), (_VANGUARD, -1), (_PLEDGE, 0), (_BOTTOM_LINE, 0), (_CREATE, 0)):
             for m in pattern.finditer(view.text):
                 position += 1
                 s0, _ = view.sentence_span(*m.span())
@@ -762,7 +792,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 part = view.part_at(m.start())
                 if pattern is _CREATE and (_DONE.search(prefix + m.group(0)) or (part == "review" and not later)):
                     continue
-                if pattern in (_AHEAD, _VANGUARD, _PLEDGE) and part == "review" and not later:
+                if pattern in (_AHEAD, _VANGUARD, _PLEDGE, _BOTTOM_LINE) and part == "review" and not later:
                     continue  # 保持在省市前列 in the review is a result, not a commitment
                 if pattern is _CREATE and part == "other" and not later and not re.search(r"力争|加快|争创|积极|全力|奋力|创建", m.group(0)):
                     continue
@@ -776,11 +806,13 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 county_level = bool(re.search(r"县|市|区", text[-4:]))
                 found[key] = (rank - national - county_level, position,
                               Commitment(text=text, year=year, source=view.source(start, end)))
-        for span in directive_spans(view):
-            if len(directed) >= _DIRECTIVES or _has_figure(view.text[slice(*span)]):
-                continue
-            position += 1
-            directed.append((position, Commitment(text=view.quote(*span), year=plan_year, source=view.source(*span))))
+        for spans, cap in ((directive_spans(view), _DIRECTIVES), (task_spans(view), _TASKS)):
+            for span in spans:
+                if counts.get(cap, 0) >= cap or _has_figure(view.text[slice(*span)]):
+                    continue
+                counts[cap] = counts.get(cap, 0) + 1
+                position += 1
+                directed.append((position, Commitment(text=view.quote(*span), year=plan_year, source=view.source(*span))))
         for span in summary_spans(view):  # the plan in one sentence, after its preamble
             if len(summary) >= _SUMMARIES or not _plans(view, span) or _has_figure(view.text[slice(*span)]):
                 continue
@@ -864,7 +896,11 @@ _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[
                         # 增速居全盟第三位 / 增量全市第一 / 连续第7年进入全省“十强县”前三甲: a rank among peers.
                         r"[^。,;:]{0,20}?(?:居|位居|位列|排名|排|列)(?:全国|全省|全市|全州|全盟|全区)[^。,;:]{0,6}?(?:第[一二三四五六七八九十]+位?|前[一二三四五六七八九十]+|首位)|"
                         r"[^。,;:]{2,20}?(?:全国|全省|全市|全州|全盟)第一(?![百千万])|"
-                        r"[^。,;:]{0,16}?进入(?:全国|全省|全市|全州)[^。,;:]{0,12}?(?:前[一二三四五六七八九十]+(?:强|甲|名|位)?|百强|十强)")
+                        r"[^。,;:>]{2,30}?(?:排名|保持|位居|位列)[^。,;:]{0,12}?第一(?:的位次|位)?|"
+                        r"[^。,;:>]{0,16}?进入[^。,;:]{0,12}?(?:前[一二三四五六七八九十]+(?:强|甲|名|位)?|百强县?|十强县?)(?:行列)?|"
+                        # 绿色发展基础更加牢固 / “三保障”成果持续巩固: a verdict of improvement.
+                        r"[^。,;:>]{2,20}?(?:更加(?:牢固|稳健|坚实|完善|巩固|有力|协调|健全|便捷|宜居|殷实|高效|优良|有为|稳定)|"
+                        r"持续巩固|巩固提升|稳步扩大|持续扩大)(?=[。,;]|$)")
 
 
 # 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
@@ -939,7 +975,8 @@ def topic_sentences(view: View) -> Iterator[tuple[int, int]]:
     """Spans of short sentences that head the figures after them (经济运行稳中有进。初步核算,…203.9亿元):
     a bulletin's verdict on each section, stated before its figures."""
     for m in re.finditer(rf"(?:(?<=[。>])|^)([{_HAN}]{{4,14}})。(?=[^>]{{0,80}}?\d)", view.text):
-        if not re.search(r"各位代表|同志们|摄|统计局", m.group(1)):
+        # not a photo caption or a story's headline (湟中区第二届人大四次会议开幕 / 郭健作政府工作报告)
+        if not re.search(r"各位代表|同志们|摄|统计局|会议|开幕|闭幕|报告|现场|讲话", m.group(1)):
             yield m.span(1)
 
 
@@ -986,6 +1023,23 @@ def summary_spans(view: View, acts: bool = False) -> Iterator[tuple[int, int]]:
         yield a, tail[-1][1]
 
 
+def parallel_segments(view: View) -> Iterator[tuple[int, int]]:
+    """Spans of the parts of a sentence that lists results in parallel (坚持强保护严治理,绿色发展基础更加
+    牢固;坚持谋项目扩投资,经济运行质量更加稳健;…): three or more parts to ; that open alike."""
+    for m in re.finditer(r"[^。!?]+", view.text):
+        parts = [(m.start() + p.start(), m.start() + p.end()) for p in re.finditer(r"[^;]+", m.group())]
+        if len(parts) < 3:
+            continue
+        leads = [view.text[a : a + 2] for a, _ in parts[1:]]
+        lead = max(set(leads), key=leads.count)
+        if leads.count(lead) < 2 or not re.fullmatch(rf"[{_HAN}]{{2}}", lead):
+            continue
+        for a, b in parts:
+            at = view.text.find(lead, a, b)  # the first part may open with the sentence's subject
+            if at >= 0 and b - at <= _SUMMARY_PIECE and "," in view.text[at:b]:
+                yield at, b
+
+
 def _merge_adjacent(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Spans in order, two that are neighbouring clauses of one sentence made one (成功经受住了…考验,
     实现了经济平稳较快增长): a result and the one it goes with read as one item; a span within
@@ -1003,7 +1057,7 @@ def _merge_adjacent(text: str, spans: list[tuple[int, int, int]]) -> list[tuple[
 
 def _has_figure(text: str) -> bool:
     """A digit that is a figure: not a year, nor inside a quoted name (“3820”战略工程)."""
-    return bool(re.search(r"\d", _YEARS.sub("", re.sub(r"“[^“”]*”|第\d+(?=[年位名次届个])", "", text))))
+    return bool(re.search(r"\d", _YEARS.sub("", re.sub(r"“[^“”]*”|第\d+(?=[年位名次届个])|连续\d+年", "", text))))
 
 
 def _plans(view: View, span: tuple[int, int]) -> bool:
@@ -1039,6 +1093,8 @@ def outcomes(views: list[View], limit: int = 10) -> list[Outcome]:
             summaries += len(pieces)
             matches += [(span, 0, False) for span in pieces]
         matches += [(m.span(1), 0, False) for m in _WE_DID.finditer(view.text)]
+        matches += [(span, 0, False) for span in parallel_segments(view)]
+        matches += [(m.span(), 1, True) for m in _BOTTOM_LINE.finditer(view.text)]  # 坚守…底线, as done
         if "review" not in {view.part, *(p for _, p in view.unit_parts)}:  # a bulletin's section verdicts
             matches += [(span, 0, False) for span in topic_sentences(view)]
         spans = []

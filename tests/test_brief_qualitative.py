@@ -386,6 +386,33 @@ def test_a_sessions_elections_a_reports_policy_packages_and_ranks(tmp_path):
     assert not has(found, "8.6亿元")  # the figure is the ledger's; the rank is the result
 
 
+def test_listed_tasks_parallel_results_and_a_sessions_oath(tmp_path):
+    """A plenum's listed tasks (重点工作:A;B;C) one item each, a report's parallel results (坚持…,
+    …更加牢固;坚持…), a line held (坚守…底线) as done in the review, the oath after an election, a
+    report named by what it reports (作…筹备工作情况的报告) and a vote's result announced."""
+    plenum = _views_of_text(tmp_path, (
+        "1月16日上午,中共丑区委二届四次全体会议在区会议中心隆重召开。区委副书记、区长李一就全面做好2013年工作作具体部署。"
+        "区委副书记叶二作中国共产党丑区第二次代表大会筹备工作情况的报告。\n"
+        "区委书记骆三全面部署了今年重点工作:立足产城融合发展,打造东部山水新城核心区;建设文化强区,打造丑区特色文化品牌;"
+        "全面提高党的建设科学化水平。\n"), "p.txt")
+    meeting = meeting_facts(plenum)
+    assert has(meeting, "李一就全面做好2013年工作作具体部署") and has(meeting, "叶二作中国共产党丑区第二次代表大会筹备工作情况的报告")
+    tasks = commitments(plenum, plan_year=2013)
+    assert has(tasks, "立足产城融合发展,打造东部山水新城核心区") and has(tasks, "建设文化强区,打造丑区特色文化品牌")
+    report = _views_of_text(tmp_path, (
+        "2023年工作回顾\n"
+        "2023年,寅区坚持强保护严治理,绿色发展基础更加牢固;坚持谋项目扩投资,经济运行质量更加稳健;"
+        "坚持抓衔接促振兴,乡村发展基础更加坚实。坚守不发生规模性返贫底线。\n"), "r.txt")
+    found = outcomes(report)
+    assert has(found, "坚持强保护严治理,绿色发展基础更加牢固") and has(found, "坚持抓衔接促振兴,乡村发展基础更加坚实")
+    assert has(found, "坚守不发生规模性返贫底线")
+    session = _views_of_text(tmp_path, (
+        "2月11日,卯县第十七届人民代表大会第七次会议闭幕。卢四当选为卯县人民法院院长。新当选同志与代表们见面,并进行宪法宣誓。"
+        "大会宣布了县政府2026年民生实事项目票决结果。\n"), "s.txt")
+    assert has(meeting_facts(session), "新当选同志与代表们见面,并进行宪法宣誓")
+    assert has(decisions(session), "县政府2026年民生实事项目票决结果", attr="title")
+
+
 def test_a_bulletins_section_verdicts(tmp_path):
     """A 统计公报 heads its figures with a short verdict; a caption or a line with no figures after
     it is not one."""
