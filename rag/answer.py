@@ -123,6 +123,13 @@ def scope(question: str, retriever: Retriever, counties: list[str] | None = None
     return parsed, Retrieval(hits=[], scope=places, unknown_places=unknown)
 
 
+def places_within(regions: list[str], corpus) -> list[str]:
+    """The indexed places whose province or prefecture (as their documents' identity reads it) is one
+    of ``regions``, in name order."""
+    wanted = set(regions)
+    return sorted({c.county for c in corpus if c.county and {c.meta.get("province"), c.meta.get("prefecture")} & wanted})
+
+
 def unknown_place_refusal(routing: Retrieval, retriever: Retriever) -> tuple[str, str] | None:
     """(reason, what) when the question names only places that are not indexed."""
     if not routing.unknown_places or routing.scope:
@@ -174,9 +181,17 @@ def answer_question(
         timings["total"] = time.perf_counter() - t0
         return result
 
+    documents = asks_about_documents(question)
+    if documents and routing.unknown_places and not routing.scope:
+        # 四川省的县有哪些报告: a province or prefecture not indexed itself scopes a question about the
+        # documents to the indexed places within it (never a figure: 雅安市's GDP is not 芦山县's).
+        within = places_within(routing.unknown_places, retriever.corpus)
+        if within:
+            parsed.places.extend(within)
+            routing.scope, routing.unknown_places = within, []
     if absent := unknown_place_refusal(routing, retriever):
         return refuse("scope", *absent)
-    if asks_about_documents(question) and (table := answer_from_corpus(parsed, retriever.corpus)):
+    if documents and (table := answer_from_corpus(parsed, retriever.corpus)):
         result.answer, result.refused, result.answered_from = table.text, False, "documents"
         result.computed = table.computed
         result.citations = [Citation(n, c.id, c.file, c.county, c.heading, describe(c), derived=True)

@@ -27,7 +27,10 @@ DOCUMENTS_SUBJECT = re.compile(r"^(?:有)?(?:哪些|哪几份|几份|多少份)(
                                # 哪些地方的材料是县委全会的报道: which places' documents are of a type.
                                r"^(?:有)?哪些(?:地方|县|县区|区县|地区)的[^，,。？?]{0,12}?(?:文档|文件|报告|公报|材料|报道)"
                                r"(?:[(（][^()（）]{0,12}[)）])?(?:是|属于|回顾)")
-DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差|早|晚)(?:了)?(?:几|多少)天")
+DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差|早|晚)(?:了)?(?:几|多少)天|"
+                               # 按作报告日期先后排一下 / 哪个最早开: the order of documents by date.
+                               r"按[^?？,，]{0,8}(?:日期|时间)[^?？,，]{0,4}(?:先后|排)|(?:日期|时间)(?:的)?先后|"
+                               r"哪(?:个|份|次|一个)(?:最)?(?:早|先)(?:作|开|召开|举行|发布)")
 _TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
 # 2024年政府工作报告: a plenum's communiqué and a report, of one place).
@@ -125,13 +128,18 @@ def _named_documents(question: Question, docs: list[StoredChunk]) -> list[Stored
     """The documents a date question names: each place's by the type its own words name (芦山县委
     全会 and 兴山县人大四次会议: the plenum of one, the report of the other), all of it when they name
     none; and of the years asked."""
-    from rag.ledger_answer import place_segments
+    from rag.ledger_answer import only_joins, place_segments
 
     words = dict(place_segments(question)) if question.places else {"": question.text}
-    kept = []
-    for place, text in words.items():
+    by_place = {place: {t for t, pattern in _TYPE_NAMED.items() if pattern.search(text)} for place, text in words.items()}
+    kept, after = [], set()
+    for place in reversed(list(words)):  # 兴山、芦山、牟定…的政府工作报告: a place that only joins the next shares its type
+        if not by_place[place] and place and only_joins(place, words[place]):
+            by_place[place] = after
+        after = by_place[place]
+    for place in words:
         own = [d for d in docs if not place or d.county == place]
-        named = {t for t, pattern in _TYPE_NAMED.items() if pattern.search(text)}
+        named = by_place[place]
         if named:
             own = [d for d in own if d.meta.get("doc_type") in named]
         kept += [d for d in own if d not in kept]

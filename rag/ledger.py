@@ -901,7 +901,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # 5: a change from one figure to another (从6.8亿元增加到25.3亿元) gives the figure reached; 粮食…总产; 一般预算收入;
 #    a report's figures of no stated kind before its plan part are outcomes.
 # 6: 比增 / 比降 (比上年增长, shortened) bind a growth to its figure; 预计/预期 between a name and its
-#    figure; a milestone on the way (2018年突破百亿元大关,预计2020年实现144亿元).
+#    figure; a milestone on the way (2018年突破百亿元大关,预计2020年实现144亿元); the spending names
+#    parallel to the revenue ones (地方公共财政支出), 公共预算收入, 地方生产总值.
 SCHEMA_VERSION = 6
 
 

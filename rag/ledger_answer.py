@@ -141,6 +141,12 @@ _BACK_REFERENCE = re.compile(r"(?:这个|这一|该|此|上述)(?:目标|水平)
 _JOINER = re.compile(r"[和与及、,，\s]*(?:县|市|区|旗|州)?[和与及、,，\s]*")
 
 
+def only_joins(place: str, words: str) -> bool:
+    """Whether a place's words (``place_segments``) only join it to the next place (兴山县和 / 芦山、)."""
+    rest = words[len(place):] if words.startswith(place) else words[len(place) - 1 :]
+    return bool(_JOINER.fullmatch(rest))
+
+
 def kinds_by_place(question: Question) -> dict[str, str | None]:
     """The kind the question binds to each place when it asks different kinds of them: 兴山县2024年
     的预期目标与牟定县2023年的实际增速 gives 兴山县 target and 牟定县 actual; a place with words of
@@ -150,10 +156,10 @@ def kinds_by_place(question: Question) -> dict[str, str | None]:
     segments = place_segments(question)
     own: dict[str, str | None] = {}
     for place, words in reversed(segments):
-        rest = words[len(place):] if words.startswith(place) else words[len(place) - 1 :]
+        joins = only_joins(place, words)
         words = _BACK_REFERENCE.sub("", words)  # 高于还是低于这个目标: the other place's target, named again
         kind = asked_kind(words) or (ACTUAL if _SAYS_ACTUAL.search(words) else None)
-        if kind is None and _JOINER.fullmatch(rest) and own:
+        if kind is None and joins and own:
             kind = own[next(reversed(own))]  # the kind of the place after it
         own[place] = kind
     kinds = set(own.values())
@@ -237,6 +243,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
             or question.is_yes_no and not reached:
         return None
     indicators = indicators_in(question.text)
+    if question.places and (share := _SHARE.search(question.text)):
+        return _shares(question, ledger, share, min_coverage)
     measures = _measures(question.text)
     if not indicators or not measures:
         return None
@@ -283,6 +291,51 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
         verdict, computed = ("", []) if ratio and not (both or DIFFERENCE.search(question.text)) else \
             _verdict(question, chosen, indicators, decline=bool(decline))
     return FromLedger("".join(sentences) + verdict + ratio, facts, computed + ratio_computed)
+
+
+# 税收收入占一般公共预算收入的比重 / 各占财政总收入的百分之多少 / (一般公共预算收入/一般公共预算支出):
+# one figure of a place over another of the same place, computed.
+_SHARE = re.compile(r"([^,，?？;；]{2,40}?)(?:各|分别)?占([^,，?？;；]{2,30}?)的?(?:比重|比例|百分之多少|多少比例|份额|比)|"
+                    r"([^,，?？;；()（）/]{2,30}?)\s*/\s*([^,，?？;；()（）/]{2,30})")
+
+
+_SHARE_WORDS = re.compile(r"财政自给率|自给率|百分之多少|百分之几|比重|比例|份额|占")
+
+
+def _shares(question: Question, ledger: Ledger, m: re.Match, min_coverage: float) -> FromLedger | None:
+    """Each place's share of one figure in another (税收收入 / 一般公共预算收入), from its rows of the
+    year asked, in percent; the higher named when two places are asked."""
+    tops = indicators_in(m.group(1) or m.group(3))
+    bottoms = indicators_in(m.group(2) or m.group(4))
+    if not tops or not bottoms or tops[-1] == bottoms[0]:
+        return None
+    top, bottom = tops[-1], bottoms[0]
+    # The words of the share (占…的比重, 财政自给率) are what _shares computes, not content to cover.
+    asked = replace(question, text=_SHARE_WORDS.sub(" ", question.text))
+    facts: list[Fact] = []
+    sentences, shares = [], {}
+    for place in question.places:
+        pair = []
+        for ind in (top, bottom):
+            found = [r for r in _readings(ledger, question, place, ind, LEVEL) if r.fact.kind in KIND_GROUPS["actual"]]
+            if not found:
+                return None
+            pair.append(found[0])
+        a, b = pair
+        if a.unit != b.unit or not b.number or not _covers(asked, pair, [top, bottom], min_coverage):
+            return None
+        facts += [a.fact, b.fact]
+        share = f"{round(100 * a.number / b.number, 2):g}"
+        shares[place] = float(share)
+        sentences.append(f"{_phrase(a, len(facts) - 1)}，{_phrase(b, len(facts), with_place=False)}，"
+                         f"{top.name}占{bottom.name}的{share}%（计算所得）。")
+    verdict = ""
+    if len(shares) == 2:
+        (p1, s1), (p2, s2) = shares.items()
+        if s1 != s2:
+            high, low = (p1, p2) if s1 > s2 else (p2, p1)
+            verdict = f"{high}的比重更高，高出{round(abs(s1 - s2), 2):g}个百分点。"
+    return FromLedger("".join(sentences) + verdict, facts, [f"{v:g}" for v in shares.values()])
 
 
 def year_kinds(question: Question) -> list[tuple[int, str | None]]:

@@ -170,6 +170,13 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     # 回顾的是…年: the year a document reviews.
     reviewed = seeds_ledger.ask("有哪些地方的政府工作报告回顾的是2023年的工作?")
     assert reviewed.answered_from == "documents" and "兴山县" in reviewed.answer and "通江县" not in reviewed.answer
+    # A province not indexed itself scopes a question about documents to its indexed places.
+    sichuan = seeds_ledger.ask("四川省的县有哪些政府工作报告在库里")
+    assert sichuan.answered_from == "documents" and "芦山县" in sichuan.answer and "兴山县" not in sichuan.answer
+    # 按日期先后排: the order by date; a place that only joins the next shares its type (政府工作报告).
+    ordered = seeds_ledger.ask("兴山、芦山两县2024年的政府工作报告,按作报告日期先后排一下")
+    assert ordered.answered_from == "documents" and "全会公报" not in ordered.answer
+    assert ordered.answer.index("兴山县") < ordered.answer.index("芦山县")
     reports = seeds_ledger.ask("资料库里有哪几篇是讲兴山县人代会的?")
     assert reports.answered_from == "documents" and "兴山县" in reports.answer and "共1份" in reports.answer
     assert all(c.derived and c.county == "芦山县" for c in answer.citations)
@@ -322,6 +329,21 @@ def test_a_yearly_average_over_a_term_is_not_one_years_growth(tmp_path):
     assert answer_from_ledger(_q("戊县2020年地区生产总值增长多少?", "戊县"), ledger, 0.4) is None
     got = answer_from_ledger(_q("戊县2020年地区生产总值是多少?", "戊县"), ledger, 0.4)
     assert got and "144亿元，年均增长8.7%" in got.text  # shown as the average it is
+
+
+def test_a_share_of_one_figure_in_another_is_computed_per_place(tmp_path):
+    ledger = Ledger(tmp_path / "l.sqlite")
+    for county, text in (("甲县", "一般公共预算收入完成10.1亿元,其中税收收入8.4亿元。"), ("乙县", "一般公共预算收入35亿元,税收收入28.4亿元。")):
+        meta = {"county": county, "adcode": county, "file": county, "source": county, "doc_hash": county,
+                "year_under_review": 2023, "plan_year": 2024}
+        ledger.put_document(county, county, extract_facts(text, "一、2023年工作回顾", meta, f"{county}-0"))
+    got = answer_from_ledger(_q("甲县、乙县2023年税收收入占一般公共预算收入的比重各是多少,谁高?", "甲县", "乙县"), ledger, 0.4)
+    assert got and "税收收入占一般公共预算收入的83.17%（计算所得）" in got.text
+    assert got.text.endswith("甲县的比重更高，高出2.03个百分点。") and got.computed == ["83.17", "81.14"]
+    slash = answer_from_ledger(_q("甲县2023年(税收收入/一般公共预算收入)是多少?", "甲县"), ledger, 0.4)
+    assert slash and "83.17%" in slash.text
+    # A share of a figure the place does not state is not computed.
+    assert answer_from_ledger(_q("甲县2023年税收收入占地区生产总值的比重?", "甲县"), ledger, 0.4) is None
 
 
 def test_one_kind_asked_of_both_places_binds_both(tmp_path):
