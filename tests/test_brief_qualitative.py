@@ -604,7 +604,7 @@ def test_worst_case_brief_with_every_new_section_prints_on_one_a4_page(doc_type)
 
     fields, src = fullest_brief_fields(doc_type, explanation="即争创")
     long = "“一县一城示范统揽、两极三园联轴融圈、全域多点协同发展”县域发展新格局加快推进城乡融合发展"
-    kinds = ["date", "attendance", "attendance", "attendance", "presided", "spoke", "spoke", "spoke"]
+    kinds = ["date", "attendance", "attendance", "attendance", "presided", "spoke", "spoke", "spoke", "agenda", "agenda", "agenda"]
     brief = CountyBrief.model_validate({
         **fields,
         "meeting": [{"kind": k, "text": long[:30], "source": src(100 + i)} for i, k in enumerate(kinds)],
