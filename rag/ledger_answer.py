@@ -130,8 +130,17 @@ def years_by_place(question: Question) -> dict[str, int]:
     """The year the question binds to each place it names: 尉犁县2024年和兴山县2023年 gives
     尉犁县 2024 and 兴山县 2023. A place followed by no year of its own, before the next place, is
     left out (the question's years then apply to it as a whole)."""
-    bound = {place: int(m.group(1)) for place, words in place_segments(question) if (m := _YEAR.search(words))}
+    # 据双柏县2020年和兴山县2024年的政府工作报告,双柏2019年、兴山2023年…: the years of the reports cited
+    # are not the figures' years; the places are read again where the figures are asked.
+    cited = _CITED.sub("", question.text)
+    segments = place_segments(replace(question, text=cited)) if cited != question.text else place_segments(question)
+    bound = {place: int(m.group(1)) for place, words in segments if (m := _YEAR.search(words))}
     return bound if len(set(bound.values())) > 1 else {}  # one shared year: the question's years already say it
+
+
+# 据兴山县2024年政府工作报告, / (2012年州十二届人大一次会议政府工作报告所述): the documents a question cites.
+_CITED = re.compile(r"^(?:据|根据|按照?)[^,，?？]{2,60}?(?:报告|公报|文件)(?:所述|显示|中)?[,，]|"
+                    r"[(（][^()（）]{2,40}?(?:报告|公报)(?:所述|中|里)?[)）]")
 
 
 _SAYS_ACTUAL = re.compile(r"预计|实际|完成|实现")
@@ -198,8 +207,9 @@ def _covers(question: Question, readings: list[Reading], indicators: list[Indica
     of 规上工业增加值 whose quote says nothing of 占比.
     """
     # Years go before jieba cuts (2024年定的 would give 年定), and the asking words with them.
-    text = _COMPARING.sub(" ", re.sub(r"(?:19|20)?\d\d\s*年", " ", without_indicator_names(question.text)))
-    text = re.sub(r"[(（][^()（）]{1,12}[)）]", " ", text)  # (注意单位): an aside to the reader, not content
+    # 据…报告, and (…报告所述) cite the document, (注意单位) speaks to the reader: neither is content.
+    text = re.sub(r"[(（][^()（）]{1,12}[)）]", " ", _CITED.sub(" ", question.text))
+    text = _COMPARING.sub(" ", re.sub(r"(?:19|20)?\d\d\s*年", " ", without_indicator_names(text)))
     for m in find_mentions(text):  # every place named, provinces too (内蒙古正蓝旗): the scope, not the content
         text = text[: m.start] + " " * len(m.surface) + text[m.end :]
     for ind in indicators:

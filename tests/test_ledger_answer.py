@@ -346,6 +346,16 @@ def test_a_share_of_one_figure_in_another_is_computed_per_place(tmp_path):
     assert answer_from_ledger(_q("甲县2023年税收收入占地区生产总值的比重?", "甲县"), ledger, 0.4) is None
 
 
+def test_the_reports_a_question_cites_are_not_its_figures_years(tmp_path):
+    # 据甲县2024年…报告: the report's year; the figure's year comes where the figure is asked.
+    got = answer_from_ledger(_q("据甲县2024年和乙县2024年的政府工作报告,甲县2022年、乙县2023年GDP分别是多少?", "甲县", "乙县"),
+                             _two_year_ledger(tmp_path), 0.4)
+    assert got and "甲县2022年地区生产总值100亿元" in got.text and "乙县2023年地区生产总值1250000万元" in got.text
+    aside = answer_from_ledger(_q("2023年乙县的GDP是甲县(2024年人大会议政府工作报告所述)的几倍?", "乙县", "甲县"),
+                               _two_year_ledger(tmp_path), 0.4)
+    assert aside and aside.text.endswith("乙县是甲县的1.04倍。")
+
+
 def test_one_kind_asked_of_both_places_binds_both(tmp_path):
     # 目标 once, after both places: a target for each; 乙县 has none, so the ledger does not answer.
     assert answer_from_ledger(_q("甲县和乙县2024年地区生产总值增长目标分别是多少?", "甲县", "乙县"),
