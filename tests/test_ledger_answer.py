@@ -298,23 +298,25 @@ def test_the_year_before_is_backed_out_of_a_figure_and_its_growth_and_said_to_be
 
 def test_a_milestone_before_the_figure_and_the_unit_of_a_ratio(tmp_path):
     """丙县's GDP stated after a milestone (2018年突破百亿元大关,预计2020年实现144亿元) is its 2020 row."""
-    ledger = Ledger(tmp_path / "l.sqlite")
-    docs = (("丙县", "/a.txt", "全县地区生产总值2018年突破百亿元大关,预计2020年实现144亿元。"),
-            ("丁县", "/b.txt", "全县地区生产总值预计达到400亿元。"))
-    for county, source, text in docs:
-        meta = {"county": county, "adcode": county, "file": source[1:], "source": source, "doc_hash": source,
-                "year_under_review": 2020, "plan_year": 2021}
-        ledger.put_document(source, source, extract_facts(text, "一、过去五年工作回顾", meta, f"{source}-0"))
+    ledger = _ledger_of(tmp_path, (("丙县", "全县地区生产总值2018年突破百亿元大关,预计2020年实现144亿元。"),
+                                   ("丁县", "全县地区生产总值预计达到400亿元。")), "一、过去五年工作回顾", 2020)
     got = answer_from_ledger(_q("丁县和丙县2020年的GDP分别是多少?丁县是丙县的几倍?", "丁县", "丙县"), ledger, 0.4)
     assert got and got.text.endswith("丁县是丙县的2.78倍。") and "丙县2020年地区生产总值预计144亿元" in got.text
 
 
-def test_two_falls_are_compared_by_their_size(tmp_path):
+def _ledger_of(tmp_path, docs, heading: str, year: int) -> Ledger:
+    """A ledger of one review chunk per place: ``docs`` is (place, text) pairs."""
     ledger = Ledger(tmp_path / "l.sqlite")
-    for county, text in (("甲县", "全年完成地区生产总值118.54亿元,下降18.7%。"), ("乙县", "全年完成地区生产总值46.1亿元,下降4.3%。")):
+    for county, text in docs:
         meta = {"county": county, "adcode": county, "file": county, "source": county, "doc_hash": county,
-                "year_under_review": 2020, "plan_year": 2021}
-        ledger.put_document(county, county, extract_facts(text, "一、2020年工作回顾", meta, f"{county}-0"))
+                "year_under_review": year, "plan_year": year + 1}
+        ledger.put_document(county, county, extract_facts(text, heading, meta, f"{county}-0"))
+    return ledger
+
+
+def test_two_falls_are_compared_by_their_size(tmp_path):
+    ledger = _ledger_of(tmp_path, (("甲县", "全年完成地区生产总值118.54亿元,下降18.7%。"), ("乙县", "全年完成地区生产总值46.1亿元,下降4.3%。")),
+                        "一、2020年工作回顾", 2020)
     got = answer_from_ledger(_q("甲县和乙县2020年地区生产总值都下降了,分别是多少、降了多少?哪个降幅更大?", "甲县", "乙县"),
                              ledger, 0.4)
     assert got and got.text.endswith("甲县降幅更大，多降14.4个百分点。"), got and got.text
@@ -332,11 +334,8 @@ def test_a_yearly_average_over_a_term_is_not_one_years_growth(tmp_path):
 
 
 def test_a_share_of_one_figure_in_another_is_computed_per_place(tmp_path):
-    ledger = Ledger(tmp_path / "l.sqlite")
-    for county, text in (("甲县", "一般公共预算收入完成10.1亿元,其中税收收入8.4亿元。"), ("乙县", "一般公共预算收入35亿元,税收收入28.4亿元。")):
-        meta = {"county": county, "adcode": county, "file": county, "source": county, "doc_hash": county,
-                "year_under_review": 2023, "plan_year": 2024}
-        ledger.put_document(county, county, extract_facts(text, "一、2023年工作回顾", meta, f"{county}-0"))
+    ledger = _ledger_of(tmp_path, (("甲县", "一般公共预算收入完成10.1亿元,其中税收收入8.4亿元。"), ("乙县", "一般公共预算收入35亿元,税收收入28.4亿元。")),
+                        "一、2023年工作回顾", 2023)
     got = answer_from_ledger(_q("甲县、乙县2023年税收收入占一般公共预算收入的比重各是多少,谁高?", "甲县", "乙县"), ledger, 0.4)
     assert got and "税收收入占一般公共预算收入的83.17%（计算所得）" in got.text
     assert got.text.endswith("甲县的比重更高，高出2.03个百分点。") and got.computed == ["83.17", "81.14"]
