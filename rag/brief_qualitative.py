@@ -199,7 +199,8 @@ _STOP = "。!?;,:、《》()"  # a clause's own punctuation, which no title cros
 _MEETING_DATE = re.compile(r"(?:于)?((?:20\d\d年)?(?:\d{1,2}|元)月\d{1,2}(?:日|号)(?:至\d{1,2}日)?(?:上午|下午|晚)?)"
                            r"(?:[^。;]{0,24}?)(?:举行|召开|开幕|闭幕)(?:[^。,;]{0,40}?(?:全体\(扩大\)会议|会议|全会|大会))?")
 # 出席全会的有,县委委员32人,候补县委委员3人 / 应到…人,实到…人: the roll, up to the sentence's end.
-_ATTENDANCE = re.compile(r"出席(?:这次|本次)?(?:全会|会议|大会)的(?:有|是)[,:]?[^。]{2,80}|应(?:到|出席)[^。,;]{0,12}\d+[名人][^。]{0,40}|"
+_ATTENDANCE = re.compile(r"出席(?:这次|本次)?(?:全会|会议|大会)的(?:有|是)[,:]?[^。]{2,80}|"
+                         r"(?:(?:本次)?(?:大会|会议|全会))?应(?:到|出席)[^。,;]{0,12}\d+[名人][^。]{0,40}|"
                          r"实到[^。,;]{0,12}\d+[名人][^。]{0,30}|"
                          # 来自全县各地各行各业的160多名代表与会.
                          r"[^。,;:]{0,30}?\d+(?:多|余)?名[^。,;]{0,10}?(?:代表|委员|同志)(?:与会|参会|出席|会聚一堂|参加会议)|"
@@ -207,7 +208,8 @@ _ATTENDANCE = re.compile(r"出席(?:这次|本次)?(?:全会|会议|大会)的(?
                          r"来自[^。,;:]{2,30}?\d+(?:多|余)?名[^。,;]{0,6}?(?:代表|委员)|"
                          # …等出席会议 / …参加了会议: the roll before the verb, commas included (a list of names).
                          # Not 出席会议代表260名, which labels a count (read by 应到/应出席 above).
-                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会|小组讨论|分组讨论|第[\d一二三四五六七八九十]+(?:组|小组|代表团)讨论(?:[^。,;]{0,12}?报告)?)(?!的|代表|委员|人数)|"
+                         r"[^。:;]{2,160}?(?:出席|参加)(?:了)?(?:全会|会议|大会|小组讨论|分组讨论|第[\d一二三四五六七八九十]+(?:组|小组|代表团)讨论(?:[^。,;]{0,12}?报告)?)(?!的|代表|委员|人数)"
+                         r"(?:并(?:作|发表)?(?:重要)?讲话)?|"
                          # 大会执行主席戴荣、…以及…组长刘雅芸在主席台前排就座: who sat on the rostrum.
                          r"[^。:;!?]{2,160}?在主席台(?:前排)?就座(?!的)|"
                          # 政府旗长希尼、…郝伟出席: a roll whose verb ends the sentence.
@@ -252,7 +254,9 @@ _MEETING_WORD = re.compile(r"全会|全体会议|会议|大会|常委会")
 # 全会决定…召开… / ;审议并通过了…(the subject left to the sentence's start) / 区长张玉林通报上半年经济形势,
 # 安排部署… / 周文栋就…筹备工作情况…作了具体说明 / 区委书记周文栋代表区委常委会讲话.
 _AGENDA_VERB = (r"(?:书面|集中|认真|专题)?(?:传达(?:学习)?|学习(?:贯彻)?|审议(?:并通过|通过)?|表决通过|听取|讨论|酝酿|"
-                r"投票表决|表决|决定|安排部署|部署|测评|选举产生|选举|通报|总结|分析)")
+                r"投票表决|表决|决定|安排部署|部署|测评|选举产生|选举|通报|总结|分析|等额圈选|圈选|"
+                # 会议还就防汛抗台…等当前重点工作进行部署.
+                r"就[^。;]{2,60}?(?:进行|作出?)(?:了)?(?:安排)?部署)")
 _AGENDA = re.compile(rf"(?:(?<=[。;,:])|^)(?:(?:全会|会议|大会)(?:还|并|首先|先后|同时|一致)?{_AGENDA_VERB}|(?<=[;:]){_AGENDA_VERB}(?:了)?|"
                      rf"[^。;,:]{{0,24}}?(?:书记|县长|区长|市长|旗长|州长|主任|主席|部长|局长)[{_HAN}]{{2,3}}(?:同志)?"
                      rf"(?:通报|就[^。;]{{2,60}}?作(?:了|出)?(?:具体|起草)?(?:说明|部署)|代表[^。;,]{{2,16}}?讲话|"
@@ -704,6 +708,8 @@ _AHEAD = re.compile(r"([^。,;:“”]{2,30}?)(?:持续|始终|常年)?(?:保持
 _VANGUARD = re.compile(rf"(?:争当|勇当|争做|勇做|当好|争作|奋力争当)([^{_STOP}]{{2,30}}?(?:排头兵|先行者|先行区|领头雁|标杆|样板|主力军|桥头堡|先锋|示范区))")
 # 以优异成绩迎接党的二十大胜利召开: what the work is pledged to.
 # 坚守不发生规模性返贫底线 / 守住不发生系统性风险的底线: a line the plan holds.
+# 城镇登记失业率、节能减排、安全生产等指标控制在市定目标内: indicators kept within a set bound.
+_WITHIN = re.compile(rf"[^{_STOP}]{{0,4}}(?:[^。;:]{{2,30}}?等指标)?(?:控制在|保持在)[^{_STOP}]{{2,12}}?(?:目标|范围|区间)(?:以?内)")
 _BOTTOM_LINE = re.compile(rf"(?:坚守|守住|守牢|牢牢守住|坚决守住|兜牢)[^{_STOP}]{{2,24}}?底线")
 _PLEDGE = re.compile(rf"以(?:更加)?(?:优异|崭新|良好)的?(?:成绩|业绩|面貌|状态)[^{_STOP}]{{2,30}}")
 _BY_YEAR = re.compile(r"到\s*(20\d\d)\s*年")
@@ -783,7 +789,8 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
             text = view.quote(*m.span())
             found.setdefault(_plain_key(text), (-1, position, Commitment(text=text, year=int(m.group(1)),
                                                                          source=view.source(*m.span()))))
-        for pattern, rank in ((_IN_STEP, -3), (_AHEAD, -2), (_VANGUARD, -1), (_PLEDGE, 0), (_BOTTOM_LINE, 0), (_CREATE, 0)):
+        for pattern, rank in ((_IN_STEP, -3), (_AHEAD, -2), (_VANGUARD, -1), (_PLEDGE, 0), (_BOTTOM_LINE, 0), (_WITHIN, 0),
+                              (_CREATE, 0)):
             for m in pattern.finditer(view.text):
                 position += 1
                 s0, _ = view.sentence_span(*m.span())
@@ -792,7 +799,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 part = view.part_at(m.start())
                 if pattern is _CREATE and (_DONE.search(prefix + m.group(0)) or (part == "review" and not later)):
                     continue
-                if pattern in (_AHEAD, _VANGUARD, _PLEDGE, _BOTTOM_LINE) and part == "review" and not later:
+                if pattern in (_AHEAD, _VANGUARD, _PLEDGE, _BOTTOM_LINE, _WITHIN) and part == "review" and not later:
                     continue  # 保持在省市前列 in the review is a result, not a commitment
                 if pattern is _CREATE and part == "other" and not later and not re.search(r"力争|加快|争创|积极|全力|奋力|创建", m.group(0)):
                     continue
@@ -900,7 +907,8 @@ _COMPLETED = re.compile(r"(?:圆满|基本|较好|全面|超额)?完成(?:了)?[
                         r"[^。,;:>]{0,16}?进入[^。,;:]{0,12}?(?:前[一二三四五六七八九十]+(?:强|甲|名|位)?|百强县?|十强县?)(?:行列)?|"
                         # 绿色发展基础更加牢固 / “三保障”成果持续巩固: a verdict of improvement.
                         r"[^。,;:>]{2,20}?(?:更加(?:牢固|稳健|坚实|完善|巩固|有力|协调|健全|便捷|宜居|殷实|高效|优良|有为|稳定)|"
-                        r"持续巩固|巩固提升|稳步扩大|持续扩大)(?=[。,;]|$)")
+                        r"持续巩固|巩固提升|稳步扩大|持续扩大)(?=[。,;]|$)|"
+                        r"[^。,;:>]{2,60}?(?:屡创佳绩|屡获殊荣|捷报频传)")
 
 
 # 全县经济社会发展取得了明显成效 / 经济社会呈现稳中有进、进中向好的发展态势 / 疫情防控交出优异答卷.
@@ -1015,12 +1023,18 @@ def summary_spans(view: View, acts: bool = False) -> Iterator[tuple[int, int]]:
         tail = clauses[last + 1 :]
         if bool(re.match(_AGENDA_VERB, view.text[tail[0][0] :])) != acts:
             continue  # 听取和讨论了…,审议通过了…: the meeting's own acts, its agenda
-        a = tail[0][0]
+        pieces, a = [], tail[0][0]
         for (c0, c1), (_, prev_end) in zip(tail[1:], tail):
             if c1 - a > _SUMMARY_PIECE:  # the next clause would make the piece too long: a new piece
-                yield a, prev_end
+                pieces.append((a, prev_end))
                 a = c0
-        yield a, tail[-1][1]
+        end = tail[-1][1]
+        while end > a and view.text[end - 1] in ",、":
+            end -= 1  # a sentence cut at the chunk's end (…取得新的进展,)
+        pieces.append((a, end))
+        # The first piece and the last (the goal the sentence ends on: 确保“十三五”规划圆满收官) before
+        # the middle ones, which a brief that keeps two leaves out.
+        yield from pieces[:1] + pieces[-1:] * (len(pieces) > 1) + pieces[1:-1]
 
 
 def parallel_segments(view: View) -> Iterator[tuple[int, int]]:

@@ -174,11 +174,12 @@ def test_outcomes_without_figures(seed):
     # The communiqué's review of the year and its verdict on the standing committee, no figure; not
     # its goals (到2027年,城乡融合发展取得明显成效).
     plenum = [o.text for o in outcomes(seed(PLENUM)[2])]
-    assert "全会充分肯定县委常委会的工作" in plenum and "芦山现代化建设各项事业取得新的进展" in plenum
+    found = outcomes(seed(PLENUM)[2])
+    assert "全会充分肯定县委常委会的工作" in plenum and has(found, "芦山现代化建设各项事业取得新的进展")
     assert not any("2027" in t or "2035" in t for t in plenum)
     # …and the year in its summary sentence (县委深入学习…,精心组织开展…), in at most two pieces.
-    summary = [t for t in plenum if t not in ("全会充分肯定县委常委会的工作", "芦山现代化建设各项事业取得新的进展")]
-    assert len(summary) <= 2 and all(len(t) <= 100 for t in summary) and has(outcomes(seed(PLENUM)[2]), "精心组织开展")
+    summary = [t for t in plenum if t != "全会充分肯定县委常委会的工作"]
+    assert len(summary) <= 2 and all(len(t) <= 100 for t in summary) and has(found, "精心组织开展")
 
 
 def _views_of_text(tmp_path, text: str, name: str = "x.txt"):
@@ -411,6 +412,23 @@ def test_listed_tasks_parallel_results_and_a_sessions_oath(tmp_path):
         "大会宣布了县政府2026年民生实事项目票决结果。\n"), "s.txt")
     assert has(meeting_facts(session), "新当选同志与代表们见面,并进行宪法宣誓")
     assert has(decisions(session), "县政府2026年民生实事项目票决结果", attr="title")
+
+
+def test_a_guest_who_spoke_a_deployment_and_bounds_kept(tmp_path):
+    """A guest who attended and spoke (…出席会议并讲话), what the meeting deployed (会议还就…进行部署), a
+    count with its subject (大会应到代表321名), a run of successes (…屡创佳绩) and indicators kept
+    within a bound (…等指标控制在市定目标内) as a plan's commitment."""
+    plenum = _views_of_text(tmp_path, (
+        "5月20日,中共辰县第十三届委员会第六次全体会议召开。大会应到代表321名,实到318名。"
+        "市人大常委会专职委员张一及巡察组相关领导出席会议并讲话。会议还就防汛抗台、安全生产等当前重点工作进行部署。\n"), "p.txt")
+    meeting = meeting_facts(plenum)
+    assert has(meeting, "张一及巡察组相关领导出席会议并讲话") and has(meeting, "大会应到代表321名,实到318名")
+    assert has(meeting, "会议还就防汛抗台、安全生产等当前重点工作进行部署")
+    report = _views_of_text(tmp_path, (
+        "一、2019年工作回顾\n我区连年在全市综合考评、文明城市创建等方面屡创佳绩。\n"
+        "二、2020年工作安排\n城镇登记失业率、节能减排、安全生产等指标控制在市定目标内。\n"), "r.txt")
+    assert has(outcomes(report), "在全市综合考评、文明城市创建等方面屡创佳绩")
+    assert has(commitments(report, plan_year=2020), "城镇登记失业率、节能减排、安全生产等指标控制在市定目标内")
 
 
 def test_a_bulletins_section_verdicts(tmp_path):
