@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from rag.compare import KIND_GROUPS, Reading, averaged, bounds, reading
 from rag.evidence import content_terms, term_coverage
 from rag.figures import ACTUAL, TARGET, asked_families, asked_kind, unit_family
-from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicators_in, without_indicator_names
+from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicator_table, indicators_in, without_indicator_names
 from rag.places import find_mentions, resolve
 from rag.question import Question
 
@@ -309,6 +309,17 @@ _SHARE = re.compile(r"([^,，?？;；]{2,40}?)(?:各|分别)?占([^,，?？;；]
                     r"([^,，?？;；()（）/]{2,30}?)\s*/\s*([^,，?？;；()（）/]{2,30})")
 
 
+def _counterpart(tops: list[Indicator], named: str) -> list[Indicator]:
+    """The indicator a bare 支出 or 收入 stands for after its pair (一般公共预算收入占支出的比重: 一般公共预算支出)."""
+    word = re.sub(r"[的\s]", "", named)
+    swap = {"支出": "收入", "收入": "支出"}
+    if not tops or word not in swap or not tops[-1].name.endswith(swap[word]):
+        return []
+    table = indicator_table()
+    pair = table.get(tops[-1].name[: -len(word)] + word)
+    return [pair] if pair else []
+
+
 _SHARE_WORDS = re.compile(r"财政自给率|自给率|百分之多少|百分之几|比重|比例|份额|占")
 
 
@@ -316,12 +327,12 @@ def _shares(question: Question, ledger: Ledger, m: re.Match, min_coverage: float
     """Each place's share of one figure in another (税收收入 / 一般公共预算收入), from its rows of the
     year asked, in percent; the higher named when two places are asked."""
     tops = indicators_in(m.group(1) or m.group(3))
-    bottoms = indicators_in(m.group(2) or m.group(4))
+    bottoms = indicators_in(m.group(2) or m.group(4)) or _counterpart(tops, m.group(2) or m.group(4))
     if not tops or not bottoms or tops[-1] == bottoms[0]:
         return None
     top, bottom = tops[-1], bottoms[0]
     # The words of the share (占…的比重, 财政自给率) are what _shares computes, not content to cover.
-    asked = replace(question, text=_SHARE_WORDS.sub(" ", question.text))
+    asked = replace(question, text=_SHARE_WORDS.sub(" ", question.text.replace(m.group(2) or m.group(4), " ")))
     facts: list[Fact] = []
     sentences, shares = [], {}
     for place in question.places:

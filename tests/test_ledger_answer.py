@@ -163,6 +163,7 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     assert plenums.answered_from == "documents" and "全会公报共1份" in plenums.answer and "芦山县" in plenums.answer
     # 一共有几份…统计公报: any words before the document noun.
     assert seeds_ledger.ask("资料库里一共有几份国民经济和社会发展统计公报?").answered_from == "documents"
+    assert seeds_ledger.ask("库里有哪几份2022年度的国民经济和社会发展统计公报?").answered_from == "documents"
     # A type word that is the question's content (谁作的政府工作报告) finds no document of the place's
     # that type: the place's documents are listed, and the missing type said.
     article = seeds_ledger.ask("库里讲利川市人代会的文章有几篇?谁作的政府工作报告?")
@@ -341,6 +342,10 @@ def test_a_share_of_one_figure_in_another_is_computed_per_place(tmp_path):
     assert got.text.endswith("甲县的比重更高，高出2.03个百分点。") and got.computed == ["83.17", "81.14"]
     slash = answer_from_ledger(_q("甲县2023年(税收收入/一般公共预算收入)是多少?", "甲县"), ledger, 0.4)
     assert slash and "83.17%" in slash.text
+    # 收入占支出: a bare 支出 after 一般公共预算收入 is its counterpart, 一般公共预算支出.
+    spent = _ledger_of(tmp_path / "b", (("丙县", "一般公共预算收入和支出分别达4.78亿元、20.2亿元。"),), "一、2023年工作回顾", 2023)
+    pair = answer_from_ledger(_q("丙县2023年一般公共预算收入占支出的比重是多少?", "丙县"), spent, 0.4)
+    assert pair and "一般公共预算收入占一般公共预算支出的23.66%（计算所得）" in pair.text
     # A share of a figure the place does not state is not computed.
     assert answer_from_ledger(_q("甲县2023年税收收入占地区生产总值的比重?", "甲县"), ledger, 0.4) is None
 
