@@ -779,7 +779,7 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
     found: dict[str, tuple[int, int, Commitment]] = {}
     summary: list[tuple[int, Commitment]] = []
     directed: list[tuple[int, Commitment]] = []
-    counts: dict[int, int] = {}  # items kept of the directives and of the task lists
+    counts = {"directives": 0, "tasks": 0}  # items kept of each, up to its cap
     position = 0
     for view in views:
         for m in _GOAL.finditer(view.text):
@@ -813,11 +813,11 @@ def commitments(views: list[View], plan_year: int | None = None, limit: int = 10
                 county_level = bool(re.search(r"县|市|区", text[-4:]))
                 found[key] = (rank - national - county_level, position,
                               Commitment(text=text, year=year, source=view.source(start, end)))
-        for spans, cap in ((directive_spans(view), _DIRECTIVES), (task_spans(view), _TASKS)):
+        for what, spans, cap in (("directives", directive_spans(view), _DIRECTIVES), ("tasks", task_spans(view), _TASKS)):
             for span in spans:
-                if counts.get(cap, 0) >= cap or _has_figure(view.text[slice(*span)]):
+                if counts[what] >= cap or _has_figure(view.text[slice(*span)]):
                     continue
-                counts[cap] = counts.get(cap, 0) + 1
+                counts[what] += 1
                 position += 1
                 directed.append((position, Commitment(text=view.quote(*span), year=plan_year, source=view.source(*span))))
         for span in summary_spans(view):  # the plan in one sentence, after its preamble

@@ -78,6 +78,11 @@ def describe(chunk: StoredChunk) -> str:
     return "，".join(parts) + f"（{m.get('file', '')}）"
 
 
+def _listed(docs: list[StoredChunk]) -> str:
+    """The documents as one line each, cited [1], [2], … in order."""
+    return "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))
+
+
 def _years_of(chunk: StoredChunk) -> set[int]:
     m = chunk.meta
     years = {m.get("year_under_review"), m.get("plan_year")} | ({int(m["date"][:4])} if m.get("date") else set())
@@ -108,20 +113,18 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
         return None
     typed = [d for d in docs if d.meta.get("doc_type") in wanted] if wanted else docs
     what = "、".join(question.places) if question.places else "全部"
-    kind = wanted_type or ("、".join(t for t in _TYPES if t in wanted) if len(wanted) == 1 else "文档")
+    kind = wanted_type or (next(iter(wanted)) if len(wanted) == 1 else "文档")
     scope = f"关于{what}的" if question.places else "已索引的"
     if question.years:
         scope += "、".join(str(y) for y in sorted(question.years)) + "年的"
     if not typed and docs and (question.places or question.years):
         # None of the type named (a type word may be the question's content: 谁作的政府工作报告), but
         # documents of the place and year: say so, and list those.
-        lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(docs, 1))
-        return FromCorpus(f"已索引的文档中没有{scope.removeprefix('已索引的')}{kind}；{scope}文档共{len(docs)}份：{lines}。",
+        return FromCorpus(f"已索引的文档中没有{scope.removeprefix('已索引的')}{kind}；{scope}文档共{len(docs)}份：{_listed(docs)}。",
                           docs, [str(len(docs))])
     if not typed:
         return FromCorpus(f"已索引的文档中没有{scope.removeprefix('已索引的')}{kind}。", [])
-    lines = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(typed, 1))
-    return FromCorpus(f"{scope}{kind}共{len(typed)}份：{lines}。", typed, [str(len(typed))])
+    return FromCorpus(f"{scope}{kind}共{len(typed)}份：{_listed(typed)}。", typed, [str(len(typed))])
 
 
 def _named_documents(question: Question, docs: list[StoredChunk]) -> list[StoredChunk]:
@@ -159,5 +162,4 @@ def _date_gap(question: Question, docs: list[StoredChunk]) -> FromCorpus | None:
         # Which came first, by place when the two are of two places (兴文县的在前).
         first = f"，{ordered[0].county}的在前" if ordered[0].county and ordered[0].county != ordered[1].county else ""
         return FromCorpus(f"{describe(ordered[0])}[1]与{describe(ordered[1])}[2]相差{days}天{first}。", ordered, [str(days)])
-    listed = "；".join(f"{describe(d)}[{n}]" for n, d in enumerate(ordered, 1))
-    return FromCorpus(f"按日期先后：{listed}。最早与最晚相差{days}天。", ordered, [str(days)])
+    return FromCorpus(f"按日期先后：{_listed(ordered)}。最早与最晚相差{days}天。", ordered, [str(days)])

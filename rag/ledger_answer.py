@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from rag.compare import KIND_GROUPS, Reading, averaged, bounds, reading
+from rag.compare import KIND_GROUPS, MET, Reading, averaged, bounds, judge, reading
 from rag.evidence import content_terms, term_coverage
 from rag.figures import ACTUAL, TARGET, asked_families, asked_kind, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicator_table, indicators_in, without_indicator_names
@@ -416,7 +416,7 @@ def _year_before(question: Question, fact: Fact, indicator: Indicator, min_cover
     """The year before's amount computed from a row's amount and growth (2.82亿元, 增长20.1%: about
     2.35亿元 in the year before), said to be computed, not stated."""
     level, growth = reading(fact, LEVEL), reading(fact, GROWTH)
-    if not (level and growth and growth.unit == "%" and fact.growth is not None) or \
+    if not (level and growth and growth.unit == "%" and fact.growth is not None and fact.growth > -100) or \
             not _covers(question, [level], [indicator], min_coverage):
         return None
     before, unit = _amount(level.number / (1 + fact.growth / 100), level.unit)
@@ -457,8 +457,9 @@ _REACHED = re.compile(r"(?:有没有|是否|能否|有无|是不是)(?:超过|�
 def _reached(question: Question, chosen: dict[tuple[str, str], Reading],
              indicators: list[Indicator]) -> tuple[str, list[str]]:
     """Whether the place the yes/no is asked of (its words hold 有没有超过, 达没达到) reached or passed the
-    other's figure, by how much: computed, with the rule written out (a bound such as 左右 is read
-    as its number)."""
+    other's figure, by how much, computed. Reaching another's target is judged as ``track`` judges it
+    (``rag.compare.judge``: 左右 with its tolerance, 以内 as a ceiling), the rule applied written out;
+    passing (超过, 高于) asks for a larger figure."""
     if len(indicators) != 1:
         return "", []
     segments = dict(place_segments(question))
@@ -468,11 +469,14 @@ def _reached(question: Question, chosen: dict[tuple[str, str], Reading],
     if a.unit != b.unit:
         return "", []
     diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
-    passing = re.search(r"超过|高于|超出", question.text)
-    if a.number > b.number or (a.number == b.number and not passing):
-        told = "超过了" if a.number > b.number else "正好达到"
-        return f"{asked}{told}{other}的这一数字" + (f"，高出{diff}{unit}。" if a.number > b.number else "。"), [diff]
-    return f"{asked}没有{'超过' if passing else '达到'}{other}的这一数字，低{diff}{unit}。", [diff]
+    gap = "" if a.number == b.number else f"，{'高出' if a.number > b.number else '低'}{diff}{unit}"
+    if re.search(r"超过|高于|超出", question.text):
+        return f"{asked}{'超过了' if a.number > b.number else '没有超过'}{other}的这一数字{gap}。", [diff]
+    if b.fact.kind in KIND_GROUPS["target"]:
+        verdict, rule = judge(b, a)
+        told = "达到了" if verdict == MET else "没有达到"
+        return f"{asked}{told}{other}的这一目标（按{rule}判断）{gap}。", [diff]
+    return f"{asked}{'达到了' if a.number >= b.number else '没有达到'}{other}的这一数字{gap}。", [diff]
 
 
 def _ratio(question: Question, chosen: dict[tuple[str, str], Reading],
