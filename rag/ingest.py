@@ -256,6 +256,19 @@ CHROME_MAX_CHARS = 120
 RUN_ON_CHARS = 2000
 
 
+# A pinyin gloss a reposting site puts after a character it thinks rare: 戰(zhàn)略, 李衛(wèi), 實現(xiàn).
+# It splits the words every reader matches (戰略, 實現), so it goes at cleaning. A gloss is one
+# lowercase syllable with a tone mark, in ASCII or full-width parentheses, right after a Han
+# character; (GDP), (2023年) and (试行) have no tone mark and stay.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_GLOSS = re.compile(rf"(?<=[{CJK}])[(（][a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}[)）]")
+
+
+def strip_pinyin_glosses(line: str) -> str:
+    """``line`` without the pinyin glosses after its characters (經(jīng)濟 -> 經濟)."""
+    return _PINYIN_GLOSS.sub("", line)
+
+
 def _is_noise(line: str) -> bool:
     if _BOILERPLATE_START.match(line):
         return True
@@ -402,7 +415,7 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
     # Terminal escapes and other controls inside a document never reach the store (issue 12, found 8).
     raw_lines = strip_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     for piece in (p for raw_line in raw_lines for p in _split_run_on(raw_line)):
-        line = normalize_whitespace(piece)
+        line = strip_pinyin_glosses(normalize_whitespace(piece))
         if markdown:
             line = re.sub(r"^#{1,6}\s*", "", line)
         if line and _PAGE_NUMBER.match(line):

@@ -85,6 +85,14 @@ def test_nbsp_and_ideographic_spaces_are_normalised():
     assert text.splitlines() == ["一、总体要求", "增长8%。"]
 
 
+def test_pinyin_glosses_after_characters_are_cleaned_away_and_parentheses_kept():
+    # A reposting site glosses characters it thinks rare (戰(zhàn)略); the gloss splits the words.
+    text, _ = clean_text("咬定“主戰(zhàn)場、新引擎”戰(zhàn)略定位,全力拼經(jīng)濟,代理縣長李衛（wèi）作報告。\n"
+                         "地区生产总值(GDP)增长6%(预计),出台《办法(试行)》(de)。")
+    assert text.splitlines()[0] == "咬定“主戰場、新引擎”戰略定位,全力拼經濟,代理縣長李衛作報告。"
+    assert text.splitlines()[1] == "地区生产总值(GDP)增长6%(预计),出台《办法(试行)》(de)。"
+
+
 def test_html_is_reduced_to_visible_text(tmp_path):
     path = tmp_path / "r.html"
     path.write_text("<html><nav>首页 导航</nav><body><p>黎平县2024年政府工作报告</p><script>x=1</script>"
