@@ -370,7 +370,9 @@ def _drop_duplicate_abstracts(paragraphs: list[str]) -> tuple[list[str], list[st
     """Document sites append an abstract that repeats the report's opening; drop such copies.
 
     A paragraph goes when the first 80 characters of its squashed form (60 at least) occur
-    anywhere in the text before it, or when it repeats the paragraph kept just above it.
+    anywhere in the text before it, or when it repeats the paragraph kept just above it. A teaser
+    that comes first, the text's opening cut off mid-sentence a line or three above the text
+    itself, is the copy that goes: the full text after it stays.
     Linear in the length of the document.
     """
     squashed = [re.sub(r"\s+", "", p) for p in paragraphs]
@@ -379,6 +381,7 @@ def _drop_duplicate_abstracts(paragraphs: list[str]) -> tuple[list[str], list[st
     indexed = 0  # positions below this (multiples of _STEP) are in ``grams``
     end = 0  # ``joined[:end]`` is the text before the current paragraph
     kept, removed = [], []
+    kept_flat: list[str] = []  # the squashed form of each paragraph kept
     for para, flat in zip(paragraphs, squashed):
         while indexed + _GRAM <= end:
             bucket = grams.setdefault(joined[indexed : indexed + _GRAM], [])
@@ -387,6 +390,15 @@ def _drop_duplicate_abstracts(paragraphs: list[str]) -> tuple[list[str], list[st
             indexed += _STEP
         probe = flat.rstrip(".。…")[:_PROBE_CHARS]
         start, end = end, end + len(flat)
+        teaser = _teaser_above(flat, kept_flat[-_TEASER_REACH:])
+        if teaser is not None:
+            # The page's teaser came first and the full text after it: the teaser goes, the text stays.
+            at = len(kept) - len(kept_flat[-_TEASER_REACH:]) + teaser
+            removed.append(kept.pop(at))
+            kept_flat.pop(at)
+            kept.append(para)
+            kept_flat.append(flat)
+            continue
         # The copy comes after the original; compare a prefix because the abstract is truncated.
         if len(probe) >= _PROBE_MIN and _occurs_before(probe, joined, start, grams):
             removed.append(para)
@@ -395,7 +407,21 @@ def _drop_duplicate_abstracts(paragraphs: list[str]) -> tuple[list[str], list[st
             removed.append(para)
             continue
         kept.append(para)
+        kept_flat.append(flat)
     return kept, removed
+
+
+_TEASER_REACH = 3  # paragraphs above a text where its teaser may stand (title and site stamp between)
+
+
+def _teaser_above(flat: str, above: list[str]) -> int | None:
+    """The index in ``above`` of a truncated copy of ``flat``'s opening (a site's teaser, cut off
+    mid-sentence: …并请县), or None. Only a teaser of _PROBE_MIN characters or more counts."""
+    for i, prev in enumerate(above):
+        stem = prev.rstrip(".。…")
+        if len(stem) >= _PROBE_MIN and len(flat) > len(prev) and flat.startswith(stem):
+            return i
+    return None
 
 
 def _occurs_before(probe: str, joined: str, limit: int, grams: dict[str, list[int]]) -> bool:

@@ -46,6 +46,14 @@ def test_duplicated_abstract_is_dropped_once():
     assert any("过去一年,是极不平凡的一年" in r for r in doc.removed)
 
 
+def test_a_teaser_above_the_full_text_goes_and_the_text_stays():
+    opening = "2019年某县人民政府工作报告——在某县第十七届人民代表大会第四次会议上各位代表:现在,我代表县人民政府向大会作工作报告,请予审议"
+    full = opening + ",并请县政协委员提出意见。2019年,全县实现地区生产总值120亿元,增长6.5%。"
+    text, removed = clean_text(f"2019年某县人民政府工作报告\n公文搜 2021-07-27 政府报告\n{opening},并请县\n{full}\n")
+    assert full in text.splitlines() and "120亿元" in text
+    assert removed == [opening + ",并请县"]
+
+
 @pytest.mark.parametrize(
     "prefix, county, doc_type, review, plan",
     [
