@@ -903,7 +903,7 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # 6: 比增 / 比降 (比上年增长, shortened) bind a growth to its figure; 预计/预期 between a name and its
 #    figure; a milestone on the way (2018年突破百亿元大关,预计2020年实现144亿元); the spending names
 #    parallel to the revenue ones (地方公共财政支出), 公共预算收入, 地方生产总值.
-# 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入).
+# 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入), 地方财政收入.
 SCHEMA_VERSION = 7
 
 
