@@ -308,7 +308,10 @@ _FILLERS = sorted(
 )
 # A comparison base (比2020年, 较上年同期) stands between a name and its growth too.
 _BASE = r"(?:比|较|与|同)\s*(?:20\d{2}\s*年|上年|去年)(?:末|底|同期)?(?:相比)?"
-_FILLER = re.compile(_BASE + "|" + "|".join(re.escape(w) for w in _FILLERS) + r"|[\s,，、:：()（）]")
+# A budget report puts the share of the budget reached between a figure and its growth:
+# 完成28,583万元(自然口径),占调整预算105.47%,同比增长10.85%.
+_OF_BUDGET = r"(?:占|为|完成)(?:调整|年初|全年)?预算(?:数|任务)?的?\s*\d+(?:\.\d+)?\s*[%％]|自然口径"
+_FILLER = re.compile(_BASE + "|" + _OF_BUDGET + "|" + "|".join(re.escape(w) for w in _FILLERS) + r"|[\s,，、:：()（）]")
 _TRAILING = re.compile("|".join(_AFTER))
 _LIST_SEP = re.compile(r"^[\s、,，和及与]*$")
 
@@ -607,7 +610,10 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         if alias.indicator.family == "count" and not alias.indicator.name.startswith(("新", "净")):
             alias, start, quote_from = _flow(alias, shadow, seg_start, start)
         tokens.append((start, "ind", (alias, seg_start + m.end(), quote_from)))
+    of_budget = [m.span() for m in re.finditer(_OF_BUDGET, seg)]
     for fig in _figures(raw[seg_start:seg_end], seg):
+        if any(a <= fig.start < b for a, b in of_budget):
+            continue  # 占调整预算105.47%: how much of the budget, not the indicator's own figure
         tokens.append(
             (
                 seg_start + fig.start,
@@ -903,7 +909,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # 6: 比增 / 比降 (比上年增长, shortened) bind a growth to its figure; 预计/预期 between a name and its
 #    figure; a milestone on the way (2018年突破百亿元大关,预计2020年实现144亿元); the spending names
 #    parallel to the revenue ones (地方公共财政支出), 公共预算收入, 地方生产总值.
-# 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入), 地方财政收入.
+# 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入), 地方财政收入;
+#    占调整预算105.47% between a figure and its growth is no figure of the indicator's.
 SCHEMA_VERSION = 7
 
 

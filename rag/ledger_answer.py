@@ -50,7 +50,8 @@ _ASKING_TOKEN = re.compile(
     r"|[两三四五六几多各](?:县|地|区|市|旗|州)|当年|各是|各为|设定|确定|提出|定下"
     r"|[更较最谁比差各给定钱同]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
-_COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)")
+_COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)|"
+                              r"(?:增长|增速|增幅)(?:谁|哪个|哪一个|哪边|哪家)(?:更|较)?[快慢高低]")  # 增速谁快
 # 哪个降幅更大: a decline compared by its size (下降18.7% is the larger fall than 下降4.3%).
 _DECLINE = re.compile(r"降幅|跌幅|降得|下降得|降了?(?:更|较)")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
@@ -232,6 +233,15 @@ def _phrase(r: Reading, n: int, with_place: bool = True) -> str:
     return f"{where}{f.indicator}{KIND_WORD.get(f.kind, '')}{before}{shown}{after}[{n}]"
 
 
+_BASIS = re.compile(r"(自然|同|可比|全|大)口径")
+
+
+def _basis(fact: Fact) -> str:
+    """The basis a quote states for its figure (自然口径, 同口径), or ''."""
+    m = _BASIS.search(fact.quote)
+    return m.group() if m else ""
+
+
 def _one_each(readings: list[Reading]) -> tuple[Reading, list[Reading]]:
     """The first reading, and those that state another number for the same thing."""
     first = readings[0]
@@ -286,11 +296,19 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
             text = _phrase(first, len(facts))
             for other in conflicts:
                 facts.append(other.fact)
-                text += f"；另一处为{other.shown}[{len(facts)}]，两处数字不一致"
+                if _basis(first.fact) and _basis(other.fact) and _basis(first.fact) != _basis(other.fact):
+                    # 自然口径 and 同口径: one figure on two bases, each said, not a disagreement
+                    text += f"（{_basis(first.fact)}）；{_basis(other.fact)}为{_phrase(other, len(facts), with_place=False)}"
+                else:
+                    text += f"；另一处为{other.shown}[{len(facts)}]，两处数字不一致"
             sentences.append(text + "。")
     ratio, ratio_computed = _ratio(question, chosen, indicators)  # of amounts, when asked (是…的几倍)
+    amount_gap, amount_computed = "", []
     if both and (_COMPARES_GROWTH.search(question.text) or _differs_in_growth(question.text)):
         # 分别是多少?哪个增长更快 / 增速比…低几个百分点?总量是…的几倍: the verdict is on growth
+        if not _differs_in_growth(question.text) and DIFFERENCE.search(question.text):
+            # 分别是多少,差多少?增速谁快: the amounts' difference too
+            amount_gap, amount_computed = _verdict(replace(question, compare=None), chosen, indicators)
         chosen = {key: reading(r.fact, GROWTH) for key, r in chosen.items()}
     decline = _DECLINE.search(question.text) and all(r.measure == GROWTH and r.number < 0 for r in chosen.values())
     if decline:
@@ -300,7 +318,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
     else:
         verdict, computed = ("", []) if ratio and not (both or DIFFERENCE.search(question.text)) else \
             _verdict(question, chosen, indicators, decline=bool(decline))
-    return FromLedger("".join(sentences) + verdict + ratio, facts, computed + ratio_computed)
+    return FromLedger("".join(sentences) + amount_gap + verdict + ratio, facts,
+                      amount_computed + computed + ratio_computed)
 
 
 # 税收收入占一般公共预算收入的比重 / 各占财政总收入的百分之多少 / (一般公共预算收入/一般公共预算支出):
@@ -437,7 +456,7 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
     diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
     if question.compare:
         if a.number == b.number:
-            return "两者相同。", []
+            return f"两者{'增速' if a.measure == GROWTH else ''}相同。", []
         ahead = a if (a.number > b.number) == (question.compare in _MORE) else b
         behind = b if ahead is a else a
         if decline:  # readings are the sizes of two falls

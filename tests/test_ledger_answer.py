@@ -435,3 +435,22 @@ def test_three_meetings_in_date_order(seeds_ledger, fake_llm):
     answer = seeds_ledger.ask("芦山县的两份文件和兴山县十九届人大四次会议,哪个最早?最早和最晚相隔几天?")
     assert answer.answered_from == "documents" and answer.answer.startswith("按日期先后：芦山县，全会公报")
     assert "最早与最晚相差" in answer.answer and len(answer.citations) == 3
+
+
+def test_growth_asked_after_its_word_is_compared_as_growth_beside_the_amounts_difference(tmp_path):
+    # 增速谁快 asks the growth; 差多少 before it asks the amounts: both verdicts, each of its measure.
+    ledger = _ledger_of(tmp_path, (("甲县", "社会消费品零售总额54.3亿元,增长9%。"), ("乙县", "社会消费品零售总额达41亿元,增长11%。")),
+                        "一、2023年工作回顾", 2023)
+    got = answer_from_ledger(_q("23年甲县和乙县的社会消费品零售总额分别是多少,差多少?增速谁快?", "甲县", "乙县"), ledger, 0.4)
+    assert got and got.text.endswith("甲县比乙县高13.3亿元。乙县更快，高出2个百分点。"), got and got.text
+
+
+def test_one_figure_on_two_bases_is_shown_with_each_basis_not_as_a_disagreement(tmp_path):
+    # A budget report: 自然口径 and 同口径, the budget's share between a figure and its growth.
+    text = ("地方一般公共预算收入完成28,583万元(自然口径),占调整预算105.47%,同比增长10.85%。"
+            "地方一般公共预算收入(同口径)完成30,161万元,同比增长14.6%。")
+    ledger = _ledger_of(tmp_path, (("甲县", text),), "一、2022年财政预算执行情况", 2022)
+    got = answer_from_ledger(_q("甲县2022年一般公共预算收入是多少?增长多少?", "甲县"), ledger, 0.4)
+    assert got and "28,583万元，增长10.85%[1]（自然口径）；同口径为2022年一般公共预算收入30,161万元，增长14.6%[2]" in got.text, \
+        got and got.text
+    assert "不一致" not in got.text
