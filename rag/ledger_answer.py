@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from rag.compare import KIND_GROUPS, MET, Reading, averaged, bounds, judge, reading
 from rag.evidence import content_terms, term_coverage
-from rag.figures import ACTUAL, TARGET, asked_families, asked_kind, unit_family
+from rag.figures import ACTUAL, ASK_RATE, TARGET, asked_families, asked_kind, unit_family
 from rag.ledger import GROWTH, LEVEL, Fact, Indicator, Ledger, indicator_table, indicators_in, without_indicator_names
 from rag.places import find_mentions, resolve
 from rag.question import Question
@@ -36,7 +36,9 @@ _VERDICT_ONLY = re.compile(r"(?:哪个|哪一个|谁|哪个县|哪个地区)[县
 _COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[高低大小多少快慢]到[高低大小多少快慢]|排一下|排序|排名|排列|"
                         r"(?:高|低|多|少)出|\b[vV][sS]\b|[高低]于还是[高低]于|[高低]于|还是|这个|这一"
                         # the document the figure is asked from (芦山县2024年政府工作报告提出的…目标)
-                        r"|政府工作报告|工作报告|统计公报|公报")
+                        r"|政府工作报告|工作报告|统计公报|公报"
+                        # the meeting that set the figures (芦山县委十五届六次全会给2027年定的…)
+                        r"|[县市区州旗]?委?[一二三四五六七八九十\d]+届[一二三四五六七八九十\d]+次(?:全体会议|全会|会议)|全会|人代会|党代会")
 # What asks (几家, 多少万元, 增长, 目标, 哪个更高, 哪家) is not what is asked about: a question's
 # words of asking, as jieba cuts them, left out of the coverage check.
 _ASKING_TOKEN = re.compile(
@@ -48,6 +50,8 @@ _ASKING_TOKEN = re.compile(
     r"|同比|超过|超出|达到|达|没|没有|有没有|是否|到没到|据此|倒推|推算|反推|基数"
     # 两县当年增速各是多少 / 芦山县设定的目标: who and when, already read from places and years.
     r"|[两三四五六几多各](?:县|地|区|市|旗|州)|当年|各是|各为|设定|确定|提出|定下"
+    # 同一年…又是多少?两边对比一下: the same year, the other side, asked again.
+    r"|同一|又|两边|双方|一下|拿|跟|现状|现有|情况|比一比|比比"
     r"|[更较最谁比差各给定钱同]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)|"
@@ -76,6 +80,9 @@ def _measures(question: str) -> set[str]:
     for part in re.split(r"[?？,，;；、]|以及|还有", question):  # 分别完成多少、各增长多少: two parts
         if not QUANTITY_WORDS.search(part) or (_VERDICT_ONLY.fullmatch(part.strip()) and not indicators_in(part)):
             continue  # 哪个更高 compares what the other parts ask; it asks no measure of its own
+        if re.search(r"总量|总额|规模", part) and re.search(r"增速|增幅|增长", part):
+            wanted |= {LEVEL, GROWTH}  # 目标(增速和总量)是多少: both in one part
+            continue
         if re.search(r"百分点|百分之", part):  # 相差几个百分点: a rate, though 几个 reads as a count
             wanted.add(GROWTH)
             continue
@@ -89,6 +96,8 @@ def _measures(question: str) -> set[str]:
         if not families and not indicators_in(part) and DIFFERENCE.search(part):
             # 差多少 after …的预期增速,和…增速相比: a part that names nothing asks what the others name.
             families = asked_families(question)
+        if families and families <= _RATES and indicators_in(part) and not ASK_RATE.search(without_indicator_names(part)):
+            families = None  # 城镇化率和GDP目标分别是多少: the 率 is the indicator's own; its level is asked
         # A part naming neither a rate nor an indicator (总量要达到多少) asks the amount of the one named.
         wanted.add(GROWTH if families and families <= _RATES else LEVEL)
     if not wanted and (families := asked_families(question)):
@@ -163,7 +172,9 @@ def kinds_by_place(question: Question) -> dict[str, str | None]:
     its own but no kind word (尉犁24年固投增速 对比兴山24年目标) is asked either (None). A place that
     only joins the next (兴山县和芦山县2024年…目标) shares its kind. Empty when every place is asked
     the same kind (the question's kind then applies to all)."""
-    segments = place_segments(question)
+    # A place's kind is read from its own sentence: 云和县2022年的…实际是多少?拿芦山的目标跟云和现状比一比
+    # asks 云和's outcome; the next sentence's 目标 is 芦山's, named again.
+    segments = [(place, re.split(r"(?<=[?？。!！])", words, maxsplit=1)[0]) for place, words in place_segments(question)]
     own: dict[str, str | None] = {}
     for place, words in reversed(segments):
         joins = only_joins(place, words)
@@ -315,6 +326,8 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
         chosen = {key: replace(r, number=-r.number) for key, r in chosen.items()}  # the size of each fall
     if reached:
         verdict, computed = _reached(question, chosen, indicators)
+    elif not question.compare and not DIFFERENCE.search(question.text) and not ratio and _CONTRAST.search(question.text):
+        verdict, computed = _contrast(question, chosen, indicators, measures)
     else:
         verdict, computed = ("", []) if ratio and not (both or DIFFERENCE.search(question.text)) else \
             _verdict(question, chosen, indicators, decline=bool(decline))
@@ -466,6 +479,33 @@ def _verdict(question: Question, chosen: dict[tuple[str, str], Reading],
         high, low = (a, b) if a.number >= b.number else (b, a)
         return f"{high.fact.place}比{low.fact.place}高{diff}{unit}。", [diff]
     return "", []
+
+
+# 两边对比一下 / 比一比 / 比较一下: a comparison asked with no direction: the differences.
+_CONTRAST = re.compile(r"对比|比较|比一比|比比|相比")
+
+
+def _contrast(question: Question, chosen: dict[tuple[str, str], Reading], indicators: list[Indicator],
+              measures: set[str]) -> tuple[str, list[str]]:
+    """Each measure asked of two places, the higher named and by how much (兴山县比尉犁县高94.18亿元)."""
+    if len(question.places) != 2:
+        return "", []
+    said, computed = [], []
+    for indicator in indicators:
+        pair = [chosen[(p, indicator.name)].fact for p in question.places]
+        for measure in (LEVEL, GROWTH):
+            a, b = (reading(f, measure) for f in pair)
+            if measure not in measures or not a or not b or a.unit != b.unit:
+                continue
+            diff, unit = _amount(abs(a.number - b.number), "个百分点" if a.unit == "%" else a.unit)
+            what = indicator.name + ("增速" if measure == GROWTH else "")
+            if a.number == b.number:
+                said.append(f"{what}两者相同")
+                continue
+            high, low = (a, b) if a.number > b.number else (b, a)
+            said.append(f"{what}{high.fact.place}比{low.fact.place}高{diff}{unit}")
+            computed.append(diff)
+    return ("；".join(said) + "。" if said else ""), computed
 
 
 # 有没有超过这个目标 / 达没达到 / 是否高于: whether one figure reached or passed the other.

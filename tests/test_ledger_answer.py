@@ -388,7 +388,8 @@ def test_two_digit_years_are_written_out_but_spans_of_years_are_not():
 
 @pytest.mark.parametrize(("question", "ending"), [
     # Typed with no question word: each place's figure, each of its own kind.
-    ("乙县23年GDP增速 对比甲县24年目标", "甲县2024年地区生产总值预期目标增长10%左右[2]。"),
+    # 对比 with no direction asks the difference too.
+    ("乙县23年GDP增速 对比甲县24年目标", "甲县2024年地区生产总值预期目标增长10%左右[2]。地区生产总值增速甲县比乙县高3.5个百分点。"),
     ("23年GDP增速 甲县 乙县", "乙县2023年地区生产总值增长6.5%[2]。"),
     # The document the target is asked from is not a word the quotes must hold; 这个目标 names the
     # first place's target again, it does not ask 乙县's.
@@ -454,3 +455,25 @@ def test_one_figure_on_two_bases_is_shown_with_each_basis_not_as_a_disagreement(
     assert got and "28,583万元，增长10.85%[1]（自然口径）；同口径为2022年一般公共预算收入30,161万元，增长14.6%[2]" in got.text, \
         got and got.text
     assert "不一致" not in got.text
+
+
+def _rate_and_amount_ledger(tmp_path):
+    """甲县's plan sets 2027 goals for a rate and an amount; 乙县's communiqué reports 2022's."""
+    ledger = Ledger(tmp_path / "l.sqlite")
+    docs = (("甲县", "二、2027年奋斗目标", "到2027年,常住人口城镇化率达到60%,地区生产总值达到100亿元。", None, 2027, "全会公报"),
+            ("乙县", "一、综合", "年末常住人口城镇化率为74.02%。全县实现生产总值951435万元,比上年下降4.1%。", 2022, None, "统计公报"))
+    for county, heading, text, review, plan, doc_type in docs:
+        meta = {"county": county, "adcode": county, "file": county, "source": county, "doc_hash": county,
+                "year_under_review": review, "plan_year": plan, "doc_type": doc_type}
+        ledger.put_document(county, county, extract_facts(text, heading, meta, f"{county}-0"))
+    return ledger
+
+
+def test_a_rate_indicator_asked_beside_an_amount_is_asked_its_level_and_each_place_its_own_kind(tmp_path):
+    # 城镇化率's 率 is the indicator's own (its level, 60%, is asked); 云和's 实际 is in its own
+    # sentence, the 目标 of the next sentence is 甲县's; 比一比 asks the differences.
+    q = _q("甲县县委十五届六次全会给2027年定的常住人口城镇化率和GDP目标分别是多少?乙县2022年的城镇化率和GDP实际是多少?"
+           "拿甲县的目标跟乙县现状比一比。", "甲县", "乙县")
+    got = answer_from_ledger(q, _rate_and_amount_ledger(tmp_path), 0.4)
+    assert got and "甲县2027年常住人口城镇化率" in got.text and "乙县2022年常住人口城镇化率74.02%" in got.text, got and got.text
+    assert got.text.endswith("常住人口城镇化率乙县比甲县高14.02个百分点；地区生产总值甲县比乙县高4.8565亿元。")
