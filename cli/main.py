@@ -62,7 +62,7 @@ def index(
     prune: Annotated[bool, typer.Option("--prune", help="Remove chunks of files that no longer exist.")] = False,
     place: Annotated[str | None, typer.Option("--place", help="The documents' place, e.g. 德宏州 (overrides detection).")] = None,
     year: Annotated[int | None, typer.Option("--year", help="The report's year: the plan year (a 统计公报: the year it reports).")] = None,
-    doc_type: Annotated[str | None, typer.Option("--type", help="Document type: 政府工作报告, 全会公报, 党代会文件, 统计公报, 关于政府工作报告的文章.")] = None,
+    doc_type: Annotated[str | None, typer.Option("--type", help="Document type: 政府工作报告, 全会公报, 党代会文件, 统计公报, 关于政府工作报告的文章, 预算报告.")] = None,
     llm_facts: Annotated[bool, typer.Option("--llm-facts", help="Let the LLM type the figures the ledger's rules leave out (slow on CPU; checked in code).")] = False,
 ) -> None:
     """Clean, chunk and embed reports into the Chroma index (incremental).

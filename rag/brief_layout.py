@@ -28,6 +28,8 @@ ORDERS: dict[str, tuple[str, ...]] = {
             "meeting", "decisions"),
 }
 ORDERS[CONGRESS] = ORDERS[PLENUM]
+BUDGET = "预算报告"  # a finance bureau's report: its tables first, as a statistics communiqué's
+ORDERS[BUDGET] = ORDERS[STATS]
 
 # One page: rows of (left column, right column), each a tuple of section names; empty sections
 # and empty rows are left out, and a row with one filled column spans the page.
@@ -41,6 +43,7 @@ HTML_ROWS: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = {
     STATS: ((("indicators",), ("targets",)), (("tasks", "projects"), ("strategy", "risks", "policy_terms"))),
 }
 HTML_ROWS[CONGRESS] = HTML_ROWS[PLENUM]
+HTML_ROWS[BUDGET] = HTML_ROWS[STATS]
 # The sections of the dense block, with the most items of each it shows.
 STRATEGY = (("frameworks", 2), ("commitments", 4), ("honours", 3), ("outcomes", 2))
 # On a page with the dense block, risks (two printed lines each) give up room to it.

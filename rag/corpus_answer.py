@@ -31,11 +31,12 @@ DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差|早|晚)(?:�
                                # 按作报告日期先后排一下 / 哪个最早开: the order of documents by date.
                                r"按[^?？,，]{0,8}(?:日期|时间)[^?？,，]{0,4}(?:先后|排)|(?:日期|时间)(?:的)?先后|"
                                r"哪(?:个|份|次|一个)(?:最)?(?:早|先)(?:作|开|召开|举行|发布)")
-_TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章")
+_TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章", "预算报告")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
 # 2024年政府工作报告: a plenum's communiqué and a report, of one place).
 _TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告|人大|人民代表大会|人代会"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
-               "统计公报": re.compile(r"统计公报"), "党代会文件": re.compile(r"党代会|第[一二三四五六七八九十]+次代表大会")}
+               "统计公报": re.compile(r"统计公报"), "党代会文件": re.compile(r"党代会|第[一二三四五六七八九十]+次代表大会"),
+               "预算报告": re.compile(r"预算(?:执行|草案|报告)|决算")}
 
 
 @dataclass

@@ -48,8 +48,9 @@ _STRETCH_WORDS = re.compile(r"力争|争取")
 _ESTIMATE_WORDS = re.compile(r"预计")
 _ACTUAL_WORDS = re.compile(r"完成|实现了|达到了|同比|比上年|较上年|增长了|下降了|累计")
 # A plan section's heading: 2024年工作安排, 主要预期目标, 今年的目标任务, 总体要求.
-_PLAN_HEADING = re.compile(r"工作安排|工作思路|目标任务|预期目标|总体要求|重点工作|主要任务|今年|下一步|工作打算")
-_REVIEW_HEADING = re.compile(r"工作回顾|过去一年|主要工作|工作总结|回顾|成绩|成效")
+# A budget report's parts too: 一、2022年预算执行情况 (outcomes), 二、2023年预算草案 (plans).
+_PLAN_HEADING = re.compile(r"工作安排|工作思路|目标任务|预期目标|总体要求|重点工作|主要任务|今年|下一步|工作打算|预算草案|预算安排")
+_REVIEW_HEADING = re.compile(r"工作回顾|过去一年|主要工作|工作总结|回顾|成绩|成效|预算执行情况")
 
 # What a question asks for.
 _ASK_TARGET = re.compile(r"目标|预期|计划|力争|打算|要达到|定为")

@@ -28,6 +28,9 @@ PLENUM = "全会公报"
 # A party congress (中国共产党…县第十六次代表大会): its report, or news of its sessions.
 CONGRESS = "党代会文件"
 STATS = "统计公报"
+# A finance bureau's report to the 人代会: 关于2022年预算执行情况和2023年预算草案的报告.
+BUDGET = "预算报告"
+_BUDGET = re.compile(r"预算执行情况|预算草案|预算调整方案|决算(?:草案|的报告)")
 ARTICLE = "关于政府工作报告的文章"
 
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -327,6 +330,8 @@ def _doc_type(title: str, fname: str, head: str, text: str) -> Field[str]:
             continue
         if "统计公报" in source:
             return Field(STATS, label)
+        if _BUDGET.search(source) and "政府工作报告" not in source:
+            return Field(BUDGET, label)
         if _PLENUM_TITLE.search(source):
             return Field(PLENUM, label)
         # Not a title that announces one (中共丰县第十六次代表大会定于7月召开: a plenum's news).
@@ -338,6 +343,8 @@ def _doc_type(title: str, fname: str, head: str, text: str) -> Field[str]:
             return Field(_gwr_or_article(text), label)
     if "国民经济和社会发展统计公报" in head:
         return Field(STATS, TEXT)
+    if re.search(r"关于[^。\n]{0,40}(?:预算执行情况|预算草案)[^。\n]{0,30}的报告", head[:300]):
+        return Field(BUDGET, TEXT)
     if _GWR_ADDRESS.search(text) and _GWR_OPENING.search(text[:3000]):
         return Field(GWR, TEXT)
     if (_MEETING.search(head) and "委员会" in head or _PLENUM_TITLE.search(head)) and len(_PLENUM_BODY.findall(text)) >= 2:
@@ -486,6 +493,15 @@ def _years(doc_type: str | None, title: str, fname: str, text: str, date: Field)
         if m:
             return Field(int(m.group(1) or m.group(2)), TEXT), Field()
         return Field(), Field()
+
+    if doc_type == BUDGET:
+        # 关于2022年预算执行情况和2023年预算草案的报告: the year executed, the year drafted.
+        head = "\n".join(x for x in (title, fname, text[:600]) if x)
+        done = re.search(rf"{_YEAR}年(?:度)?[^\d。\n]{{0,8}}?(?:预算执行|决算)", head)
+        draft = re.search(rf"{_YEAR}年(?:度)?[^\d。\n]{{0,8}}?预算(?:草案|安排)", head)
+        review = Field(int(done.group(1)), TEXT) if done else Field()
+        plan = Field(int(draft.group(1)), TEXT) if draft else Field()
+        return review, plan
 
     if doc_type == PLENUM:
         if not date.known:

@@ -543,11 +543,11 @@ def apply_overrides(meta: DocMeta, overrides: dict) -> None:
         meta.province, meta.prefecture = place.province or "", place.prefecture or ""
         meta.sources.update(county="override", province="division table", prefecture="division table")
     if overrides.get("type"):
-        from rag.identity import ARTICLE, CONGRESS, GWR, PLENUM, STATS
+        from rag.identity import ARTICLE, BUDGET, CONGRESS, GWR, PLENUM, STATS
 
-        if overrides["type"] not in (GWR, PLENUM, CONGRESS, STATS, ARTICLE):
+        if overrides["type"] not in (GWR, PLENUM, CONGRESS, STATS, ARTICLE, BUDGET):
             raise InputError(f"unknown document type {overrides['type']!r}: use one of {GWR}, {PLENUM}, {CONGRESS}, "
-                             f"{STATS}, {ARTICLE}.")
+                             f"{STATS}, {ARTICLE}, {BUDGET}.")
         meta.doc_type, meta.sources["doc_type"] = overrides["type"], "override"
     if overrides.get("year"):
         # A report's year is the year it plans; a statistics communiqué's is the year it reports.

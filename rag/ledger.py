@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from rag.figures import _UNIT_FAMILY, ACTUAL, ESTIMATE, STRETCH, TARGET, clause_kind
-from rag.identity import GWR, STATS
+from rag.identity import BUDGET, GWR, STATS
 from rag.injection import is_instruction
 from rag.text import subject_years
 
@@ -271,6 +271,8 @@ _FILLERS = sorted(
         "分别",
         "预计",  # 地区生产总值预计完成170亿元: the kind word stands between (the kind is read from it)
         "预期",
+        "安排",  # a budget's draft: 一般公共预算收入安排60亿元
+        "预算数",
         "达",
         "为",
         "是",
@@ -431,7 +433,7 @@ def _section_kind(heading: str, outline: str, doc_type: str, before_plan: bool =
         if section:
             return section
     # A statistical communiqué reports the year's outcomes and nothing else.
-    return ACTUAL if doc_type == STATS or (before_plan and doc_type == GWR) else ""
+    return ACTUAL if doc_type == STATS or (before_plan and doc_type in (GWR, BUDGET)) else ""
 
 
 def _kind(
@@ -910,7 +912,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 #    figure; a milestone on the way (2018年突破百亿元大关,预计2020年实现144亿元); the spending names
 #    parallel to the revenue ones (地方公共财政支出), 公共预算收入, 地方生产总值.
 # 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入), 地方财政收入;
-#    占调整预算105.47% between a figure and its growth is no figure of the indicator's.
+#    占调整预算105.47% between a figure and its growth is no figure of the indicator's; budget reports
+#    (预算报告: 预算执行情况 outcomes, 预算草案 plans) and their names (地方级财政收入).
 SCHEMA_VERSION = 7
 
 

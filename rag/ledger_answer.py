@@ -338,7 +338,7 @@ def answer_from_ledger(question: Question, ledger: Ledger, min_coverage: float) 
 # 税收收入占一般公共预算收入的比重 / 各占财政总收入的百分之多少 / (一般公共预算收入/一般公共预算支出):
 # one figure of a place over another of the same place, computed.
 _SHARE = re.compile(r"([^,，?？;；]{2,40}?)(?:各|分别)?占([^,，?？;；]{2,30}?)的?(?:比重|比例|百分之多少|多少比例|份额|比)|"
-                    r"([^,，?？;；()（）/]{2,30}?)\s*/\s*([^,，?？;；()（）/]{2,30})")
+                    r"([^,，?？;；:：()（）/÷]{2,30}?)\s*[/÷]\s*([^,，?？;；:：()（）/÷]{2,30})")
 
 
 def _counterpart(tops: list[Indicator], named: str) -> list[Indicator]:
@@ -388,6 +388,10 @@ def _shares(question: Question, ledger: Ledger, m: re.Match, min_coverage: float
         if s1 != s2:
             high, low = (p1, p2) if s1 > s2 else (p2, p1)
             verdict = f"{high}的比重更高，高出{round(abs(s1 - s2), 2):g}个百分点。"
+    elif len(shares) > 2:  # 谁最高谁最低 / 排个序: the shares ranked
+        ranked = sorted(shares.items(), key=lambda kv: kv[1], reverse=True)
+        verdict = (f"从高到低：{'、'.join(f'{p}{v:g}%' for p, v in ranked)}；"
+                   f"最高的是{ranked[0][0]}，最低的是{ranked[-1][0]}。")
     return FromLedger("".join(sentences) + verdict, facts, [f"{v:g}" for v in shares.values()])
 
 

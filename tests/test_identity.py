@@ -7,7 +7,7 @@ import re
 import opencc
 import pytest
 
-from rag.identity import ARTICLE, CONGRESS, GWR, PLENUM, STATS, identify
+from rag.identity import ARTICLE, BUDGET, CONGRESS, GWR, PLENUM, STATS, identify
 from rag.places import resolve
 from tests.conftest import SEEDS
 
@@ -193,10 +193,16 @@ def test_what_the_text_does_not_say_stays_unknown():
     assert {f.source for f in (ident.place, ident.doc_type, ident.review_year, ident.date, ident.meeting)} == {"unknown"}
 
 
-def test_a_budget_report_addressed_to_delegates_is_not_a_government_work_report():
+def test_a_budget_report_addressed_to_delegates_is_a_budget_report_of_its_two_years():
+    # Addressed to the delegates like a 政府工作报告, but the finance bureau's: the year executed, the year drafted.
     text = "关于芦山县2023年预算执行情况和2024年预算草案的报告\n各位代表：\n受县人民政府委托，现将预算执行情况提请大会审议。"
     ident = identify(text)
-    assert ident.doc_type.value is None and ident.place.value.name == "芦山县"
+    assert ident.doc_type.value == BUDGET and ident.place.value.name == "芦山县"
+    assert (ident.review_year.value, ident.plan_year.value) == (2023, 2024)
+    # Without a title, the opening that names it.
+    body = "各位代表:\n受县人民政府委托,现将黄平县2022年预算执行情况和2023年预算草案提请审议。\n一、2022年财政预算执行情况"
+    ident = identify("(贵州省)关于黄平县2022年预算执行情况和2023年预算草案的报告\n" + body)
+    assert (ident.doc_type.value, ident.review_year.value, ident.plan_year.value) == (BUDGET, 2022, 2023)
 
 
 def test_filename_fills_in_only_what_the_text_lacks():

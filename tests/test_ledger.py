@@ -668,3 +668,11 @@ def test_revenue_and_spending_named_together_are_two_rows():
     facts = extract_facts("一般公共预算收入和支出分别达4.78亿元、20.2亿元,分别增长6.9%、0.8%。", "一、2023年工作回顾", meta, "c")
     assert [(f.indicator, f.value, f.growth) for f in facts] == [("一般公共预算收入", "4.78", 6.9),
                                                                 ("一般公共预算支出", "20.2", 0.8)]
+
+
+def test_a_budget_reports_execution_is_outcomes_and_its_draft_plans():
+    meta = {**META, "doc_type": "预算报告", "year_under_review": 2020, "plan_year": 2021}
+    done = facts("全州一般公共预算地方级财政收入58.7亿元,为调整预算的98.4%,比上年增长1.0%。", "一、2020年预算执行情况", meta)
+    assert [(f.indicator, f.kind, f.year, f.value, f.growth) for f in done] == [("一般公共预算收入", ACTUAL, 2020, "58.7", 1.0)]
+    draft = facts("2021年一般公共预算收入安排60亿元,增长2.2%。", "二、2021年预算草案", meta)
+    assert [(f.indicator, f.kind, f.year) for f in draft] == [("一般公共预算收入", TARGET, 2021)]
