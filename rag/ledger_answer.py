@@ -51,7 +51,7 @@ _ASKING_TOKEN = re.compile(
     # 两县当年增速各是多少 / 芦山县设定的目标: who and when, already read from places and years.
     r"|[两三四五六几多各](?:县|地|区|市|旗|州)|当年|各是|各为|设定|确定|提出|定下"
     # 同一年…又是多少?两边对比一下: the same year, the other side, asked again.
-    r"|同一|又|两边|双方|一下|拿|跟|现状|现有|情况|比一比|比比"
+    r"|同一|又|两边|双方|一下|拿|跟|现状|现有|情况|比一比|比比|算算|算一下|计算"
     r"|[更较最谁比差各给定钱同]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)|"

@@ -477,3 +477,12 @@ def test_a_rate_indicator_asked_beside_an_amount_is_asked_its_level_and_each_pla
     got = answer_from_ledger(q, _rate_and_amount_ledger(tmp_path), 0.4)
     assert got and "甲县2027年常住人口城镇化率" in got.text and "乙县2022年常住人口城镇化率74.02%" in got.text, got and got.text
     assert got.text.endswith("常住人口城镇化率乙县比甲县高14.02个百分点；地区生产总值甲县比乙县高4.8565亿元。")
+
+
+def test_shares_written_with_a_division_sign_are_ranked_over_three_places(tmp_path):
+    ledger = _ledger_of(tmp_path, (("甲县", "一般公共预算收入2.5亿元。一般公共预算支出71.79亿元。"),
+                                   ("乙县", "一般公共预算收入58.7亿元。一般公共预算支出385.7亿元。"),
+                                   ("丙县", "一般公共预算收入和支出分别达4.78亿元、20.2亿元。")), "一、2023年工作回顾", 2023)
+    got = answer_from_ledger(_q("算算财政自给率(一般公共预算收入÷一般公共预算支出):甲县、乙县、丙县2023年谁最高谁最低?",
+                                "甲县", "乙县", "丙县"), ledger, 0.4)
+    assert got and got.text.endswith("从高到低：丙县23.66%、乙县15.22%、甲县3.48%；最高的是丙县，最低的是甲县。"), got and got.text
