@@ -49,10 +49,20 @@ class FromCorpus:
     computed: list[str] = field(default_factory=list)
 
 
+# 资料库里涉及哪几个少数民族自治州 / 库里有哪些区: the places of one kind the collection covers.
+PLACE_KIND_QUESTION = re.compile(r"(?:哪几|哪些|几)(?:个)?(?:少数民族)?(自治州|自治县|自治旗|县级市|州|旗|区)(?![^?？,，]{0,2}的)")
+_KIND_ENDS = {"自治州": ("自治州",), "自治县": ("自治县",), "自治旗": ("自治旗",), "州": ("州",), "旗": ("旗",),
+              "区": ("区",), "县级市": ("市",)}
+
+
 def asks_about_documents(text: str) -> bool:
     """Cheap test before the corpus is read: does the question ask about documents as such?"""
     return bool(DOCUMENTS_QUESTION.search(text) and COLLECTION_WORDS.search(text) or DOCUMENTS_SUBJECT.search(text)
-                or DATE_GAP_QUESTION.search(text))
+                or DATE_GAP_QUESTION.search(text) or PLACE_KIND_QUESTION.search(text) and COLLECTION_WORDS_WIDE.search(text))
+
+
+# The collection named as such, for a question about its places (资料库里涉及哪几个自治州).
+COLLECTION_WORDS_WIDE = re.compile(r"资料库|资料里|材料里|库里|库中|这些|这批|已索引|索引|文档|文件")
 
 
 def _openings(corpus: list[StoredChunk]) -> list[StoredChunk]:
@@ -95,17 +105,40 @@ def _date(chunk: StoredChunk) -> date | None:
     return date(*(int(x) for x in value.split("-"))) if value else None
 
 
+def _wanted_types(text: str) -> tuple[str | None, set[str]]:
+    """(the type the text writes out, the types its words name: 人代会 for the report or news of it)."""
+    wanted_type = next((t for t in _TYPES if t in text), None)
+    wanted = {wanted_type} if wanted_type else {t for t, pattern in _TYPE_NAMED.items() if pattern.search(text)}
+    if "政府工作报告" in wanted and not wanted_type:  # 人代会: the session's report, or a news story of it
+        wanted.add("关于政府工作报告的文章")
+    return wanted_type, wanted
+
+
+# 2021年的那几次里最早和最晚的隔了多少天: a later sentence's year picks out some of the documents
+# listed, it does not filter the list.
+_SUBSET = re.compile(r"(?:那|这)(?:几|些)(?:次|份|个|篇)?(?:里|中|当中)?|其中")
+
+
+def _subset_years(question: Question) -> frozenset[int]:
+    """The years only a later sentence that refers back to the documents names (其中2021年的…)."""
+    first, *later = re.split(r"(?<=[?？。])", question.text)
+    if re.search(r"(?:19|20)\d\d\s*年", first):
+        return frozenset()
+    return frozenset(y for part in later if _SUBSET.search(part) for y in question.years if f"{y}" in part)
+
+
 def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCorpus | None:
     """The answer from document metadata, or None when the question is not about documents."""
     docs = _openings(corpus)
     if question.places:
         docs = [d for d in docs if d.county in question.places]
+    if (subset := _subset_years(question)) and DATE_GAP_QUESTION.search(question.text):
+        return _listed_then_gap(question, docs, subset)
     if DATE_GAP_QUESTION.search(question.text):
         return _date_gap(question, _named_documents(question, docs))
-    wanted_type = next((t for t in _TYPES if t in question.text), None)
-    wanted = {wanted_type} if wanted_type else {t for t, pattern in _TYPE_NAMED.items() if pattern.search(question.text)}
-    if "政府工作报告" in wanted and not wanted_type:  # 人代会: the session's report, or a news story of it
-        wanted.add("关于政府工作报告的文章")
+    if not question.places and (kind_asked := PLACE_KIND_QUESTION.search(question.text)):
+        return _places_of_kind(docs, kind_asked.group(1))
+    wanted_type, wanted = _wanted_types(question.text)
     if question.years and re.search(r"回顾", question.text):  # 回顾的是2007年的工作: the year it reviews
         docs = [d for d in docs if d.meta.get("year_under_review") in question.years]
     elif question.years:  # 2022年的统计公报: a document of the year it reviews, plans or is dated
@@ -126,6 +159,49 @@ def answer_from_corpus(question: Question, corpus: list[StoredChunk]) -> FromCor
     if not typed:
         return FromCorpus(f"已索引的文档中没有{scope.removeprefix('已索引的')}{kind}。", [])
     return FromCorpus(f"{scope}{kind}共{len(typed)}份：{_listed(typed)}。", typed, [str(len(typed))])
+
+
+def _listed_then_gap(question: Question, docs: list[StoredChunk], subset: frozenset[int]) -> FromCorpus | None:
+    """Every document of the type named, in date order, and the days between the first and the last
+    of those of the ``subset`` years (库里有几份全会公报?…2021年的那几次里最早和最晚的隔了多少天)."""
+    _, wanted = _wanted_types(question.text)
+    typed = [d for d in docs if d.meta.get("doc_type") in wanted] if wanted else docs
+    if not typed:
+        return None
+    ordered = sorted(typed, key=lambda d: (_date(d) is None, _date(d) or date.min))
+    within = [d for d in ordered if _date(d) and _date(d).year in subset]
+    kind = next(iter(wanted)) if len(wanted) == 1 else "文档"
+    text = f"已索引的{kind}共{len(ordered)}份，按日期先后：{_listed(ordered)}。"
+    computed = [str(len(ordered))]
+    years = "、".join(str(y) for y in sorted(subset))
+    if len(within) >= 2:
+        days = (_date(within[-1]) - _date(within[0])).days
+        text += f"其中{years}年的{len(within)}份，最早（{within[0].county}）与最晚（{within[-1].county}）相差{days}天。"
+        computed += [str(len(within)), str(days)]
+    else:
+        text += f"其中{years}年的只有{len(within)}份，算不出相隔天数。"
+    return FromCorpus(text, ordered, computed)
+
+
+def _county_level(name: str) -> bool:
+    """Whether a 市 is county-level (利川市), not a prefecture (漯河市), by the division table."""
+    from rag.places import resolve
+
+    return any(d.level == "county" for d in resolve(name) if d.name == name)
+
+
+def _places_of_kind(docs: list[StoredChunk], kind: str) -> FromCorpus:
+    """The places of one kind (自治州, 旗) the collection has documents of, each with its documents' types."""
+    ends = _KIND_ENDS[kind]
+    own = [d for d in docs if d.county and d.county.endswith(ends) and (kind != "县级市" or _county_level(d.county))]
+    if not own:
+        return FromCorpus(f"已索引的文档中没有{kind}的文档。", [])
+    places: dict[str, list[int]] = {}
+    for n, d in enumerate(own, 1):
+        places.setdefault(d.county, []).append(n)
+    lines = [f"{place}（" + "、".join(f"{own[n - 1].meta.get('doc_type') or '类型未知'}[{n}]" for n in ns) + "）"
+             for place, ns in places.items()]
+    return FromCorpus(f"已索引的文档涉及{len(places)}个{kind}：{'；'.join(lines)}。", own, [str(len(places))])
 
 
 def _named_documents(question: Question, docs: list[StoredChunk]) -> list[StoredChunk]:

@@ -21,7 +21,8 @@ LOCAL_MODELS = {"qwen2.5-coder-1.5b": "1.5b", "qwen2.5-coder-0.5b": "0.5b"}
 # Bump when chunking or the stored keyword tokens change in a way that should rebuild indexes.
 # 2: keyword tokens are taken from simplified script (traditional-script reports were unmatched).
 # 3: chunk ids derive from the file's path and content (two copies of one report overwrote each other).
-# 4: pinyin glosses after characters (經(jīng)濟) are cleaned away before chunking.
+# 4: pinyin glosses after characters (經(jīng)濟) are cleaned away before chunking, a teaser above the full
+#    text is dropped instead of the text; budget reports are a document type (the chunks' metadata).
 CHUNKER_VERSION = 4
 
 

@@ -192,6 +192,13 @@ def test_questions_about_the_documents_are_answered_from_the_document_table(seed
     # Two documents of one place, each named by its type: the plenum of 1月5日, the report of 1月15日.
     typed_gap = seeds_ledger.ask("芦山县委十五届六次全会召开的日期与芦山县2024年政府工作报告的日期相隔几天?")
     assert typed_gap.answered_from == "documents" and "相差10天" in typed_gap.answer
+    # The places of one kind the collection covers: a county-level 市 by the division table.
+    cities = seeds_ledger.ask("资料库里涉及哪几个县级市?各是什么类型的文件?")
+    assert cities.answered_from == "documents" and "涉及1个县级市：利川市（关于政府工作报告的文章[1]）" in cities.answer
+    # A later sentence's year picks out some of those listed (那几次里), it does not filter the list.
+    subset = seeds_ledger.ask("库里有几份政府工作报告?分别是哪天作的?2024年的那几份里最早和最晚的隔了多少天?")
+    assert subset.answered_from == "documents" and "政府工作报告共3份" in subset.answer and "通江县" in subset.answer
+    assert "其中2024年的2份，最早（兴山县）与最晚（芦山县）相差3天。" in subset.answer
     # A question about what documents say is not a question about documents.
     fake_llm.queue("文档中未提及。")
     assert seeds_ledger.ask("哪些县提出创建乡村振兴示范县?").answered_from != "documents"
