@@ -181,6 +181,11 @@ def answer_question(
         timings["total"] = time.perf_counter() - t0
         return result
 
+    if routing.scope and routing.unknown_places:
+        # 宣汉和兴文都是四川的县: a province or prefecture the places asked lie in is their scope, not
+        # a place of its own missing from the index.
+        routing.unknown_places = [u for u in routing.unknown_places
+                                  if not set(places_within([u], retriever.corpus)) & set(routing.scope)]
     documents = asks_about_documents(question)
     if documents and routing.unknown_places and not routing.scope:
         # 四川省的县有哪些报告: a province or prefecture not indexed itself scopes a question about the

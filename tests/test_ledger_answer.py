@@ -426,6 +426,9 @@ def test_a_place_without_a_report_is_named_not_dropped(seeds_ledger, fake_llm):
     answer = seeds_ledger.ask("兴山县和黄平县2023年地区生产总值哪个更高?")
     assert answer.answered_from == "ledger" and "兴山县2023年地区生产总值" in answer.answer
     assert "没有黄平县的资料" in answer.answer and "更高" not in answer.answer
+    # The provinces the places asked lie in are their scope, not places missing from the index.
+    scoped = seeds_ledger.ask("四川的芦山县和湖北的兴山县2024年地区生产总值增长目标哪个更高?")
+    assert scoped.answered_from == "ledger" and "没有" not in scoped.answer and "更高" in scoped.answer, scoped.answer
 
 
 def test_years_typed_after_place_names_and_vs():
