@@ -29,7 +29,7 @@ from rag.prompts import CANNOT_ANSWER, render
 from rag.question import Question, read_question, years_after_places
 from rag.question import validate_question as _validate
 from rag.retrieval import Retrieval, Retriever
-from rag.roll_answer import roll_answer
+from rag.roll_answer import roll_answers
 from rag.settings import Settings
 from rag.store import StoredChunk
 from rag.verify import verify
@@ -157,6 +157,19 @@ def generate(passages: list[Passage], question: Question, llm: ChatClient, timin
     return raw
 
 
+def _roll_text(rolls) -> str:
+    """One roll as its clause; several, each after the document it is from (迪庆藏族自治州2012年1月11日：…)."""
+    if len(rolls) == 1:
+        return rolls[0].text
+    parts = []
+    for n, roll in enumerate(rolls, 1):
+        meta = roll.chunk.meta
+        when = meta.get("date") or ""
+        when = "{}年{}月{}日".format(*(int(x) for x in when.split("-"))) if when else ""
+        parts.append(f"{roll.chunk.county or meta.get('file', '')}{when}：{roll.quote}[{n}]。")
+    return "".join(parts)
+
+
 def answer_question(
     question: str,
     retriever: Retriever,
@@ -221,9 +234,13 @@ def answer_question(
     result.retrieved = found.hits
     if not found.hits:
         return refuse("retrieve", "nothing retrieved")
-    if roll := roll_answer(question, [h for h in found.hits if not routing.scope or h.county in routing.scope]):
-        result.answer, result.refused, result.answered_from = roll.text, False, "rules"
-        result.citations = [Citation(1, roll.chunk.id, roll.chunk.file, roll.chunk.county, roll.chunk.heading, roll.quote)]
+    # A roll asked of two sessions (2012年…、2016年…应到和实到代表各多少人): one per document.
+    sessions = max(len(parsed.years), len(routing.scope), 1)
+    if rolls := roll_answers(question, [h for h in found.hits if not routing.scope or h.county in routing.scope], sessions):
+        rolls = sorted(rolls, key=lambda r: r.chunk.meta.get("date") or "") if len(rolls) > 1 else rolls
+        result.answer, result.refused, result.answered_from = _roll_text(rolls), False, "rules"
+        result.citations = [Citation(n, r.chunk.id, r.chunk.file, r.chunk.county, r.chunk.heading, r.quote)
+                            for n, r in enumerate(rolls, 1)]
         timings["total"] = time.perf_counter() - t0
         return result
     passages = select_passages(parsed, found, retriever.corpus, settings)

@@ -43,36 +43,64 @@ class Roll:
         return f"{self.quote}[1]。"
 
 
+_SEATS = re.compile(r"应到|应出席")  # 应到代表253名 / 應出席代表247名: the seats, not who came
+_SPECIAL = {"应到": _SEATS, "列席": re.compile("列席")}
+# 应到和实到代表各多少人: the seats and the attendance asked together, stated in one sentence.
+_BOTH = re.compile(r"(?:应到|应出席)[^?？。]{0,6}(?:和|与|及|、|,|，)[^?？。]{0,4}(?:实到|出席|到会)")
+
+
 def _fits(question: str, clause: str) -> bool:
     """Whether ``clause`` states the count ``question`` asks for."""
     if not _COUNT.search(clause):
         return False
-    for special in ("应到", "列席"):  # seats and observers: only when asked, and then only they
-        if special in question:
-            return special in clause and all(role in clause for role in _ROLES if role in question)
-        if special in clause and not _PRESENT.search(clause):
+    roles = all(role in clause for role in _ROLES if role in question)
+    if _BOTH.search(question):
+        return bool(_SEATS.search(clause) and _PRESENT.search(_SEATS.sub("", clause))) and roles
+    for word, special in _SPECIAL.items():  # seats and observers: only when asked, and then only they
+        if word in question:
+            return bool(special.search(clause)) and roles
+        if special.search(clause) and not _PRESENT.search(_SEATS.sub("", clause)):
             return False
-    return bool(_PRESENT.search(clause)) and all(role in clause for role in _ROLES if role in question)
+    return bool(_PRESENT.search(clause)) and roles
+
+
+def _rolls_in(question: str, chunk: StoredChunk) -> Roll | None:
+    """The first clause of ``chunk`` that states the count asked."""
+    view = make_view(StoredChunk(chunk.id, chunk.text, {}))  # the body only, not its heading
+    start = 0
+    for m in re.finditer(r"[。!?;,]|$", view.text):
+        clause = view.text[start : m.start()]
+        end = m.start()
+        if _ROLL_INTRO.search(clause) or _BOTH.search(question) and _SEATS.search(clause):
+            # 出席全会的有,县委委员32人,候补县委委员3人 / 应到代表253名,出席…243名: the roll is the sentence
+            end = next((k for k in (view.text.find(p, m.start()) for p in "。;") if k >= 0), len(view.text))
+            clause = view.text[start:end]
+            if not all(role in clause for role in _ROLES if role in question):
+                clause = ""
+        if clause and _fits(question, clause):
+            quote = view.quote(start, end)
+            if quote:
+                return Roll(quote, chunk)
+        start = m.end()
+    return None
+
+
+def roll_answers(question: str, hits: list[StoredChunk], documents: int = 1) -> list[Roll]:
+    """The first clause, in rank order, that states the count asked, from each of up to ``documents``
+    documents (a question naming two sessions asks the roll of each)."""
+    if not ROLL_QUESTION.search(question) or not _MEETING.search(question):
+        return []  # 参加医保多少人 is no roll call
+    found: dict[str, Roll] = {}
+    for chunk in hits:
+        source = chunk.meta.get("source") or chunk.id
+        if source not in found and (roll := _rolls_in(question, chunk)):
+            found[source] = roll
+            if len(found) == documents:
+                break
+    return list(found.values())
 
 
 def roll_answer(question: str, hits: list[StoredChunk]) -> Roll | None:
     """The first clause of the retrieved chunks, in rank order, that states the count asked."""
-    if not ROLL_QUESTION.search(question) or not _MEETING.search(question):
-        return None  # 参加医保多少人 is no roll call
-    for chunk in hits:
-        view = make_view(StoredChunk(chunk.id, chunk.text, {}))  # the body only, not its heading
-        start = 0
-        for m in re.finditer(r"[。!?;,]|$", view.text):
-            clause = view.text[start : m.start()]
-            end = m.start()
-            if _ROLL_INTRO.search(clause):  # 出席全会的有,县委委员32人,候补县委委员3人: the roll is the sentence
-                end = next((k for k in (view.text.find(p, m.start()) for p in "。;") if k >= 0), len(view.text))
-                clause = view.text[start:end]
-                if not all(role in clause for role in _ROLES if role in question):
-                    clause = ""
-            if clause and _fits(question, clause):
-                quote = view.quote(start, end)
-                if quote:
-                    return Roll(quote, chunk)
-            start = m.end()
-    return None
+    rolls = roll_answers(question, hits)
+    return rolls[0] if rolls else None

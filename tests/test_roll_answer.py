@@ -43,3 +43,22 @@ def test_ask_answers_a_roll_question_from_the_retrieved_clause_without_the_model
     assert answer.answered_from == "rules" and not answer.refused and fake_llm.calls == []
     assert answer.answer == "出席全会的有,县委委员32人,候补县委委员3人[1]。"
     assert answer.citations[0].county == "芦山县" and answer.citations[0].text in answer.answer
+
+
+def test_seats_and_attendance_asked_together_are_the_sentence_that_states_both():
+    text = "本次会议应到代表253名,出席当天大会的代表243名,符合法定人数。会议听取了报告。"
+    roll = roll_answer("应到和实到代表各多少人?", [StoredChunk("c1", text, {})])
+    assert roll is not None and roll.quote == "本次会议应到代表253名,出席当天大会的代表243名,符合法定人数"
+    # 應出席 is the seats, in either script: not the attendance.
+    roll = roll_answer("应到和实到代表各多少人?", [StoredChunk("c2", "本次會議應出席代表247名,實到219名,符合法定人數。", {})])
+    assert roll is not None and roll.quote == "本次會議應出席代表247名,實到219名,符合法定人數"
+
+
+def test_a_roll_asked_of_two_sessions_is_one_per_document():
+    from rag.roll_answer import roll_answers
+
+    hits = [StoredChunk("a-1", "本次會議應出席代表247名,實到219名。", {"source": "a"}),
+            StoredChunk("a-2", "大会应到代表247名,出席代表219名。", {"source": "a"}),
+            StoredChunk("b-1", "本次会议应到代表253名,出席当天大会的代表243名。", {"source": "b"})]
+    rolls = roll_answers("2012年和2016年的会议应到和实到代表各多少人?", hits, documents=2)
+    assert [r.chunk.id for r in rolls] == ["a-1", "b-1"]
