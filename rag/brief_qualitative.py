@@ -720,9 +720,15 @@ _DONE = re.compile(r"成功创建|获评|荣获|入选|被评为|被命名|通�
 
 # 全会强调,要提高政治站位,… / 会议要求,…: what a meeting directs; the sentences after it that
 # go on with 要 direct too.
-_DIRECTS = re.compile(r"(?:全会|会议|大会|报告)(?:同时|还|并|进一步)?(?:要求|强调|号召|提出)[,:]?")
-_DIRECTIVES = 4  # items a brief keeps of a meeting's directives
-_GOAL_CLAUSE = re.compile(r"^(?:确保|力争|努力|奋力|加快|推动|为)")
+# The one who presides directs too: 县委书记邹如龙在总结讲话时强调,….
+_DIRECTS = re.compile(r"(?:全会|会议|大会|报告|[^。,;:]{2,30}?(?:在总结讲话时|在讲话中|在讲话时|讲话时|讲话中))"
+                      r"(?:同时|还|并|进一步)?(?:要求|强调|号召|提出|指出)[,:]?")
+# 要坚定不移… / 全县各级领导干部要…: a sentence that goes on directing, its subject before 要.
+_GOES_ON = re.compile(r"[^。,;:]{0,12}?要")
+_DIRECTIVES = 6  # items a brief keeps of a meeting's directives
+# Matched with .match(text, clause_start), which anchors there; a ^ would anchor at the string's start
+# and never match a later clause.
+_GOAL_CLAUSE = re.compile(r"(?:确保|力争|努力|奋力|加快|推动|为|坚决)")
 
 
 # 全面部署了今年重点工作:推动…;抓住…;…: the year's tasks, one item each.
@@ -758,16 +764,18 @@ def directive_spans(view: View) -> Iterator[tuple[int, int]]:
         lead = _DIRECTS.match(view.text, a)
         if lead:
             going = True  # the item keeps its lead (会议号召,…): who directs is part of it
-        elif not (going and view.text.startswith("要", a)):
+        elif not (going and _GOES_ON.match(view.text, a)):
             going = False
             continue
         cuts = [a - 1] + [k for k in range(a, b) if view.text[k] == ","] + [b]
         head = max((c for c in cuts if c - a <= _SUMMARY_PIECE), default=b)
         if head > a:
             yield a, head
-        last = cuts[-2] + 1
-        if last > head and _GOAL_CLAUSE.match(view.text, last):
-            yield last, b
+        # The goal it ends on: the last clause after the head that opens on one (…,确保…落到实处,取得…成效).
+        goal = next((c + 1 for c in reversed(cuts[:-1]) if c + 1 >= head and _GOAL_CLAUSE.match(view.text, c + 1)), None)
+        if goal is not None and goal > head:
+            end = next((c for c in cuts if c > goal), b)
+            yield goal, end
 
 
 def commitments(views: list[View], plan_year: int | None = None, limit: int = 10) -> list[Commitment]:

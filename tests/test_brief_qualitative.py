@@ -344,6 +344,16 @@ def test_a_plenums_directives_and_a_congress_storys_details(tmp_path):
     directed = commitments(plenum, plan_year=2021)
     assert has(directed, "要提高政治站位", "对人民负责的态度") and has(directed, "确保党代会如期顺利召开")
     assert not has(directed, "全县经济平稳运行")  # a 要-run ends at a sentence without 要
+    # The one who presides directs too (…在总结讲话时强调); a subject may stand before 要; a long
+    # sentence's goal is the last clause after its head that opens on one (确保, 坚决).
+    speech = _views_of_text(tmp_path, (
+        "县委书记赵一在总结讲话时强调,推动高质量发展是重要战略部署,要切实提高站位。"
+        "要坚定不移推进绿色发展,坚定不移推进产业转型升级,坚定不移推进三大攻坚战,坚定不移推进优化营商环境,"
+        "坚定不移推进乡村全面振兴,坚定不移推进城乡融合发展,确保各项决策部署在壬县落到实处,取得实实在在的成效。"
+        "全县各级领导干部要坚定信心,坚决打赢推动高质量发展这一仗。\n"), "s.txt")
+    directed = commitments(speech, plan_year=2021)
+    assert has(directed, "县委书记赵一在总结讲话时强调") and has(directed, "坚决打赢推动高质量发展这一仗")
+    assert has(directed, "确保各项决策部署在壬县落到实处") and has(directed, "坚定不移推进绿色发展")
     named = frameworks(plenum)
     assert has(named, "“两个大局”交织、“两个百年”交汇、“两个五年规划”交接", attr="name")
     congress = _views_of_text(tmp_path, (
