@@ -645,3 +645,16 @@ def test_worst_case_brief_with_every_new_section_prints_on_one_a4_page(doc_type)
         "outcomes": [{"text": long, "source": src(170 + i)} for i in range(8)],
     })
     assert len(weasyprint.HTML(string=render_html([brief, brief])).render().pages) == 2
+
+
+def test_honours_won_by_rank_or_incentive_with_listed_titles_and_milestones(tmp_path):
+    # 晋级 a rank, 获 an incentive, titles listed with 、; milestones reached (历史性实现, 正式退出/迈入).
+    review = _views_of_text(tmp_path, (
+        "一、2024年工作回顾\n"
+        "这一年,子县成功晋级全省第2个千亿县。连续七年获评全省制造业发展十强县、十快县。落实重大政策措施获省政府督查激励。"
+        "历史性实现整县脱贫摘帽,子县正式退出贫困县序列。地铁8号线通车运营,子县正式迈入地铁时代。\n"), "h.txt")
+    won = honours(review)
+    assert has(won, "成功晋级全省第2个千亿县") and has(won, "十强县、十快县") and has(won, "获省政府督查激励")
+    results = outcomes(review)
+    assert has(results, "历史性实现整县脱贫摘帽") and has(results, "子县正式退出贫困县序列")
+    assert has(results, "子县正式迈入地铁时代")
