@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from rag.corpus_answer import answer_from_corpus, asks_about_documents, describe
 from rag.evidence import Passage, evidence_text, gate, select_passages
-from rag.ledger_answer import answer_from_ledger, figure_conflicts
+from rag.ledger_answer import answer_from_ledger, answer_in_parts, figure_conflicts
 from rag.llm import ChatClient
 from rag.prompts import CANNOT_ANSWER, render
 from rag.question import Question, read_question, years_after_places
@@ -217,7 +217,11 @@ def answer_question(
         timings["total"] = time.perf_counter() - t0
         return result
     ledger = retriever.store.ledger if settings.retrieval.ledger_answers else None
-    rows = answer_from_ledger(parsed, ledger, settings.retrieval.min_coverage) if ledger is not None else None
+    # A question in several parts is answered part by part when the rows answer every part (the
+    # whole question's rows would answer only its first).
+    rows = answer_in_parts(parsed, ledger, settings.retrieval.min_coverage) if ledger is not None else None
+    if ledger is not None and rows is None:
+        rows = answer_from_ledger(parsed, ledger, settings.retrieval.min_coverage)
     if ledger is not None and rows is None and settings.retrieval.frame_comparisons:
         rows = _from_frame(parsed, ledger, llm, retriever, settings)
     if rows:

@@ -52,6 +52,10 @@ _ASKING_TOKEN = re.compile(
     r"|[两三四五六几多各](?:县|地|区|市|旗|州)|当年|各是|各为|设定|确定|提出|定下"
     # 同一年…又是多少?两边对比一下: the same year, the other side, asked again.
     r"|同一|又|两边|双方|一下|拿|跟|现状|现有|情况|比一比|比比|算算|算一下|计算"
+    # what is left of 报告里定的 / 报告中提出的 once the document's name is blanked
+    r"|里定|中定|里|中"
+    # the place named again: 兴山的目标比它2023年…
+    r"|它|其|该县|本县|比其|比它"
     r"|[更较最谁比差各给定钱同]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)|"
@@ -80,7 +84,7 @@ def _measures(question: str) -> set[str]:
     for part in re.split(r"[?？,，;；、]|以及|还有", question):  # 分别完成多少、各增长多少: two parts
         if not QUANTITY_WORDS.search(part) or (_VERDICT_ONLY.fullmatch(part.strip()) and not indicators_in(part)):
             continue  # 哪个更高 compares what the other parts ask; it asks no measure of its own
-        if re.search(r"总量|总额|规模", part) and re.search(r"增速|增幅|增长", part):
+        if re.search(r"总量|总额|规模", without_indicator_names(part)) and re.search(r"增速|增幅|增长", part):
             wanted |= {LEVEL, GROWTH}  # 目标(增速和总量)是多少: both in one part
             continue
         if re.search(r"百分点|百分之", part):  # 相差几个百分点: a rate, though 几个 reads as a count
@@ -663,3 +667,84 @@ def figure_conflicts(text: str, question: Question, ledger: Ledger) -> list[tupl
                         if same_key and r.fact.chunk_id != s.fact.chunk_id and abs(r.number - s.number) > 1e-9:
                             found.setdefault((r.fact.chunk_id, r.fact.start), (s, r))
     return list(found.values())
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions in several parts
+
+_ASKS = re.compile(r"多少|几|哪个|哪一个|谁|是否|有没有|达没达到")
+
+
+def _names(place: str, text: str) -> bool:
+    """Whether ``text`` names ``place`` in any form a question uses (兴山县, 兴山, 果洛 for 果洛藏族自治州)."""
+    forms = [place] + ([place[:-1]] if len(place) > 2 and place[-1] in "县市区旗" else [])
+    forms += [a for d in resolve(place) if d.name == place for a in d.aliases]
+    return any(f in text for f in forms)
+
+
+def question_parts(question: Question) -> list[Question]:
+    """The parts of a question that asks in several sentences, each a question of its own with the
+    places and the year it leaves unsaid taken from the part before it: 兴山县和芦山县2024年…目标各是
+    多少?兴山的目标比它2023年实际增速高几个百分点? gives the two places' targets, and 兴山's 2024 target
+    against its 2023 outcome. Empty unless there are two parts or more, each asking something."""
+    from rag.question import read_question
+
+    sentences = [s for s in re.split(r"(?<=[?？])", question.text) if s.strip()]
+    if len(sentences) < 2 or not all(_ASKS.search(s) for s in sentences):
+        return []
+    parts: list[Question] = []
+    places: list[str] = []
+    years: list[int] = []
+    named: list[Indicator] = []
+    before: Question | None = None
+    for sentence in sentences:
+        own_places = [p for p in question.places if _names(p, sentence)]
+        own_years = [int(y) for y in _YEAR.findall(sentence)]
+        # The year of the part before, this part's place's own where that part bound one (五莲县2013年和
+        # 兴山县2024年…目标?兴山的目标比其2023年…: 兴山's 2024).
+        bound = years_by_place(before) if before else {}
+        year = next((bound[p] for p in own_places if p in bound), years[0] if years else None)
+        lead = ""
+        if year and not own_years:
+            lead = f"{year}年"  # 芦山县同年的…目标: the year of the part before
+        elif year and asked_kind(sentence) == TARGET and not any(
+                kind == TARGET for _, kind in year_kinds(replace(question, text=sentence))):
+            lead = f"{year}年"  # 兴山的目标比它2023年实际…: the target set in the part before
+        if not indicators_in(sentence) and named:
+            lead += named[0].name  # 兴山的目标…: the indicator of the part before
+        if not own_places:
+            own_places = places
+            lead = "、".join(own_places) + lead
+        part = read_question(lead + sentence)  # one clause, so the lead's year takes the sentence's kind
+        part.places.extend(own_places)
+        parts.append(part)
+        places, years, before = own_places or places, own_years or years, part
+        named = indicators_in(sentence) or named
+    return parts
+
+
+def answer_in_parts(question: Question, ledger: Ledger, min_coverage: float) -> FromLedger | None:
+    """The answer to each part from the rows, joined, citations numbered across the parts (a row
+    cited in two parts keeps one number); None unless every part is answered."""
+    parts = question_parts(question)
+    if not parts:
+        return None
+    answers = [answer_from_ledger(p, ledger, min_coverage) for p in parts]
+    if not all(answers):
+        return None
+    facts: list[Fact] = []
+    numbers: dict[tuple, int] = {}
+    texts, computed = [], []
+    for got in answers:
+        local = {}
+        for n, f in enumerate(got.facts, 1):
+            key = (f.chunk_id, f.start, f.end, f.indicator)
+            if key not in numbers:
+                facts.append(f)
+                numbers[key] = len(facts)
+            local[n] = numbers[key]
+        text = re.sub(r"\[(\d+)\]", lambda m, local=local: f"[{local.get(int(m.group(1)), m.group(1))}]", got.text)
+        # A row an earlier part already stated is not stated again (兴山's target, asked twice).
+        texts += [s for s in re.findall(r"[^。]+。?", text) if s not in texts]
+        computed += got.computed
+    return FromLedger("".join(texts), facts, computed)

@@ -496,3 +496,22 @@ def test_shares_written_with_a_division_sign_are_ranked_over_three_places(tmp_pa
     got = answer_from_ledger(_q("算算财政自给率(一般公共预算收入÷一般公共预算支出):甲县、乙县、丙县2023年谁最高谁最低?",
                                 "甲县", "乙县", "丙县"), ledger, 0.4)
     assert got and got.text.endswith("从高到低：丙县23.66%、乙县15.22%、甲县3.48%；最高的是丙县，最低的是甲县。"), got and got.text
+
+
+def test_a_question_in_two_parts_is_answered_part_by_part_with_one_number_per_row(tmp_path):
+    from rag.ledger_answer import answer_in_parts, question_parts
+
+    ledger = _target_and_actual_ledger(tmp_path)
+    # The second part names one place again (甲县的目标), and leaves the year of its target and the
+    # indicator to the part before; a row both parts cite keeps one number and is stated once.
+    q = _q("甲县和乙县2024年GDP增速目标各是多少?甲县的目标比它2023年实际增速高几个百分点?", "甲县", "乙县")
+    assert [p.places for p in question_parts(q)] == [["甲县", "乙县"], ["甲县"]]
+    ledger.put_document("乙县-plan", "乙县-plan", extract_facts(
+        "主要预期目标是:地区生产总值增长7%左右。", "二、2024年工作安排",
+        {"county": "乙县", "adcode": "乙县", "file": "d.txt", "source": "乙县-plan", "doc_hash": "d",
+         "year_under_review": 2023, "plan_year": 2024}, "乙县-plan-0"))
+    got = answer_in_parts(q, ledger, 0.4)
+    assert got and got.text.count("甲县2024年地区生产总值预期目标增长10%左右[1]") == 1, got and got.text
+    assert "甲县2023年地区生产总值增长8%[3]" in got.text and got.text.endswith("2024年增速比2023年高出2个百分点。")
+    # A part the rows cannot answer leaves the whole question to the rest of the pipeline.
+    assert answer_in_parts(_q("甲县和乙县2024年GDP增速目标各是多少?甲县2019年的呢?", "甲县", "乙县"), ledger, 0.4) is None
