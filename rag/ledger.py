@@ -272,6 +272,7 @@ _FILLERS = sorted(
         "预计",  # 地区生产总值预计完成170亿元: the kind word stands between (the kind is read from it)
         "预期",
         "安排",  # a budget's draft: 一般公共预算收入安排60亿元
+        "现价",  # 生产总值现价总量为972846万元: at current prices, the level itself
         "预算数",
         "达",
         "为",
@@ -913,7 +914,7 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 #    parallel to the revenue ones (地方公共财政支出), 公共预算收入, 地方生产总值.
 # 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入), 地方财政收入;
 #    占调整预算105.47% between a figure and its growth is no figure of the indicator's; budget reports
-#    (预算报告: 预算执行情况 outcomes, 预算草案 plans) and their names (地方级财政收入).
+#    (预算报告: 预算执行情况 outcomes, 预算草案 plans) and their names (地方级财政收入); 现价总量为.
 SCHEMA_VERSION = 7
 
 
