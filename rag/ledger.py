@@ -631,14 +631,22 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
     row: _Row | None = None
     ind_start = anchor = 0
     started = False  # the last figure was a change's start value (从6.8亿元)
+    # 财政总收入、公共预算收入分别完成6.1亿元、3.6亿元: names listed before one 分别 list of figures,
+    # each (alias, where its name starts) still waiting for its figure.
+    listed: list[tuple[_Alias, int]] = []
+    spread: list[_Row] = []  # the rows of such a fill, for the figures of their other measure after it
     i = 0
     while i < len(tokens):
         pos, what, obj = tokens[i]
         i += 1
         if what == "stop":
             current = row = None
+            listed, spread = [], []
             continue
         if what == "ind":
+            waiting = current is not None and row is None and _LIST_SEP.match(shadow[anchor : obj[2]])
+            listed = [*listed, (current, ind_start)] if waiting else []
+            spread = []
             current, anchor, ind_start = obj
             row = None
             continue
@@ -668,7 +676,7 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
             # 村集体经济收入100万元以上5个, 100万元以上的村: a threshold, and the count is of villages.
             current = row = None
             continue
-        if "分别" in gap or current.indicator.parts:
+        if "分别" in gap or current.indicator.parts or spread:
             while i < len(tokens) and tokens[i][1] == "fig":
                 nxt: _Fig = tokens[i][2]
                 tail = figs[-1].end + len(trails[-1])
@@ -685,6 +693,16 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
         # Words before a 分别 list (年均, 控制在) bound every figure in it; 左右 and 以上 their own.
         before = _qualifier_words(gap, "")
         words = [before + ([t] if t else []) for t in trails]
+        if spread:
+            # The figures after a listed fill (…分别达到14101元、4862元,同比增长15.4%、17.8%): the other
+            # measure of those rows, one each, or nothing (a lone 15.4% is not the last name's).
+            open_rows = [r for r in spread if (r.growth if role == GROWTH else r.level) is None]
+            if role and len(figs) == len(spread) == len(open_rows):
+                for r, f, w in zip(open_rows, figs, words):
+                    _fill(r, role, f, sign, w)
+            spread = []
+            current = row = None
+            continue
         if len(figs) > 1:
             targets: list[_Row] = []
             previous = rows[-len(figs) :]
@@ -699,6 +717,12 @@ def _segment_rows(shadow: str, raw: str, seg_start: int, seg_end: int, sent_star
                     p = canon[part]
                     targets.append(_Row(p.name, current.text, p.family, _clause_start(clause_starts, ind_start)))
                 rows.extend(targets)
+            elif listed and len(listed) + 1 == len(figs) and "分别" in gap:
+                for alias, at in [*listed, (current, ind_start)]:  # one row per name listed, in order
+                    p = alias.indicator
+                    targets.append(_Row(p.name, alias.text, p.family, _clause_start(clause_starts, at)))
+                rows.extend(targets)
+                listed, spread = [], targets
             else:
                 open_rows = [r for r in rows[-len(figs) :] if (r.growth if role == GROWTH else r.level) is None]
                 if len(open_rows) == len(figs) and row is not None and row is rows[-1]:
@@ -914,7 +938,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 #    parallel to the revenue ones (地方公共财政支出), 公共预算收入, 地方生产总值.
 # 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入), 地方财政收入;
 #    占调整预算105.47% between a figure and its growth is no figure of the indicator's; budget reports
-#    (预算报告: 预算执行情况 outcomes, 预算草案 plans) and their names (地方级财政收入); 现价总量为.
+#    (预算报告: 预算执行情况 outcomes, 预算草案 plans) and their names (地方级财政收入); 现价总量为;
+#    names listed before one 分别 list of figures (财政总收入、公共预算收入分别完成6.1亿元、3.6亿元).
 SCHEMA_VERSION = 7
 
 

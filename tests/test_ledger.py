@@ -110,6 +110,18 @@ def test_fenbie_spreads_over_the_indicators_just_listed():
     rows = facts("全年接待游客853.7万人次,旅游综合收入55.7亿元,分别增长31.8%、38.2%。", REVIEW)
     got = {(f.indicator, f.value, f.growth) for f in rows}
     assert got == {("接待游客", "853.7", 31.8), ("旅游综合收入", "55.7", 38.2)}
+    # Names listed first, then one 分别 list of figures: one row each, in order.
+    rows = facts("财政总收入、公共预算收入分别完成6.1亿元、3.6亿元,分别是2011年的1.65倍、1.86倍。", REVIEW)
+    assert [(f.indicator, f.value) for f in rows] == [("财政总收入", "6.1"), ("一般公共预算收入", "3.6")]
+    assert all(f.value in f.quote for f in rows)
+    # The growths listed after such a fill are the same rows' other measure, in order; one lone rate is no one's.
+    rows = facts("城镇居民人均可支配收入和农民人均纯收入分别达到14101元、4862元,同比增长15.4%、17.8%。", REVIEW)
+    assert [(f.indicator, f.value, f.growth) for f in rows] == [
+        ("城镇居民人均可支配收入", "14101", 15.4), ("农民人均纯收入", "4862", 17.8)]
+    rows = facts("财政总收入、公共预算收入分别完成6.1亿元、3.6亿元,增长15.4%。", REVIEW)
+    assert [(f.indicator, f.growth) for f in rows] == [("财政总收入", None), ("一般公共预算收入", None)]
+    # A count that does not fit (three names, two figures) gives no row.
+    assert facts("财政总收入、公共预算收入、税收收入分别完成6.1亿元、3.6亿元。", REVIEW) == []
 
 
 @pytest.mark.parametrize(
