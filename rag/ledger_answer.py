@@ -55,7 +55,7 @@ _ASKING_TOKEN = re.compile(
     # what is left of 报告里定的 / 报告中提出的 once the document's name is blanked
     r"|里定|中定|里|中"
     # the place named again: 兴山的目标比它2023年…
-    r"|它|其|该县|本县|比其|比它"
+    r"|它|其|该县|本县|比其|比它|[县区市旗州]定"
     r"|[更较最谁比差各给定钱同]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)|"
@@ -80,6 +80,9 @@ def _measures(question: str) -> set[str]:
 
     兴山县2023年地区生产总值完成多少?增长多少? asks both: only a row with level and growth answers it.
     """
+    named = indicators_in(question)
+    if named and all(i.family == "percent" for i in named) and not _GROWTH_WORDS.search(without_indicator_names(question)):
+        return {LEVEL}  # 城镇化率有没有超过…目标?超出多少个百分点: rates whose level is asked, in points
     wanted = set()
     for part in re.split(r"[?？,，;；、]|以及|还有", question):  # 分别完成多少、各增长多少: two parts
         if not QUANTITY_WORDS.search(part) or (_VERDICT_ONLY.fullmatch(part.strip()) and not indicators_in(part)):
@@ -107,6 +110,9 @@ def _measures(question: str) -> set[str]:
     if not wanted and (families := asked_families(question)):
         wanted.add(GROWTH if families <= _RATES else LEVEL)
     return wanted
+
+
+_GROWTH_WORDS = re.compile(r"增长|增速|增幅|提高|提升|上升|下降|降低|降幅|涨幅|变化")
 
 
 def _differs_in_growth(question: str) -> bool:

@@ -487,6 +487,10 @@ def test_a_rate_indicator_asked_beside_an_amount_is_asked_its_level_and_each_pla
     got = answer_from_ledger(q, _rate_and_amount_ledger(tmp_path), 0.4)
     assert got and "甲县2027年常住人口城镇化率" in got.text and "乙县2022年常住人口城镇化率74.02%" in got.text, got and got.text
     assert got.text.endswith("常住人口城镇化率乙县比甲县高14.02个百分点；地区生产总值甲县比乙县高4.8565亿元。")
+    # 超出多少个百分点 of a rate indicator: its level, in points, not its growth.
+    q = _q("乙县2022年常住人口城镇化率有没有超过甲县定的2027年城镇化率目标?超出多少个百分点?", "乙县", "甲县")
+    got = answer_from_ledger(q, _rate_and_amount_ledger(tmp_path), 0.4)
+    assert got and got.text.endswith("乙县超过了甲县的这一数字，高出14.02个百分点。"), got and got.text
 
 
 def test_shares_written_with_a_division_sign_are_ranked_over_three_places(tmp_path):
