@@ -710,18 +710,22 @@ def question_parts(question: Question) -> list[Question]:
         # 兴山县2024年…目标?兴山的目标比其2023年…: 兴山's 2024).
         bound = years_by_place(before) if before else {}
         year = next((bound[p] for p in own_places if p in bound), years[0] if years else None)
-        lead = ""
+        when = ""
         if year and not own_years:
-            lead = f"{year}年"  # 芦山县同年的…目标: the year of the part before
+            when = f"{year}年"  # 芦山县同年的…目标: the year of the part before
         elif year and asked_kind(sentence) == TARGET and not any(
                 kind == TARGET for _, kind in year_kinds(replace(question, text=sentence))):
-            lead = f"{year}年"  # 兴山的目标比它2023年实际…: the target set in the part before
-        if not indicators_in(sentence) and named:
-            lead += named[0].name  # 兴山的目标…: the indicator of the part before
+            when = f"{year}年"  # 兴山的目标比它2023年实际…: the target set in the part before
+        what = named[0].name if not indicators_in(sentence) and named else ""  # the indicator before
+        who = ""
         if not own_places:
             own_places = places
-            lead = "、".join(own_places) + lead
-        part = read_question(lead + sentence)  # one clause, so the lead's year takes the sentence's kind
+            if not own_years and len(own_places) > 1 and all(p in bound for p in own_places):
+                # 两地…各是多少? after 盐田区2011年…和兴山县2023年…: each place in its own year
+                who, when = "和".join(f"{p}{bound[p]}年" for p in own_places), ""
+            else:
+                who = "、".join(own_places)
+        part = read_question(who + when + what + sentence)  # one clause: the year takes the sentence's kind
         part.places.extend(own_places)
         parts.append(part)
         places, years, before = own_places or places, own_years or years, part

@@ -519,3 +519,16 @@ def test_a_question_in_two_parts_is_answered_part_by_part_with_one_number_per_ro
     assert "甲县2023年地区生产总值增长8%[3]" in got.text and got.text.endswith("2024年增速比2023年高出2个百分点。")
     # A part the rows cannot answer leaves the whole question to the rest of the pipeline.
     assert answer_in_parts(_q("甲县和乙县2024年GDP增速目标各是多少?甲县2019年的呢?", "甲县", "乙县"), ledger, 0.4) is None
+
+
+def test_a_later_part_that_names_no_place_asks_each_place_in_its_own_year(tmp_path):
+    from rag.ledger_answer import answer_in_parts
+
+    ledger = _ledger_of(tmp_path, (("甲县", "全年完成地区生产总值120亿元,增长8%。旅游综合收入55.7亿元。"),), "一、2023年工作回顾", 2023)
+    meta = {"county": "乙县", "adcode": "乙县", "file": "乙县", "source": "乙县", "doc_hash": "乙县",
+            "year_under_review": 2022, "plan_year": 2023}
+    ledger.put_document("乙县", "乙县", extract_facts("全年完成地区生产总值90亿元,增长6.5%。旅游业总收入达58亿元。",
+                                                      "一、2022年工作回顾", meta, "乙县-0"))
+    got = answer_in_parts(_q("甲县2023年旅游综合收入和乙县2022年旅游业总收入哪个高?两地GDP各是多少?", "甲县", "乙县"), ledger, 0.4)
+    assert got and "乙县更高" in got.text and "甲县2023年地区生产总值120亿元" in got.text, got and got.text
+    assert "乙县2022年地区生产总值90亿元" in got.text
