@@ -27,6 +27,7 @@ from pathlib import Path
 
 from rag.brief_check import bigram_coverage
 from rag.brief_schema import CountyBrief, Indicator
+from rag.ingest import strip_pinyin_glosses
 from rag.text import normalize
 
 SECTIONS = {"task": ("tasks", "text"), "project": ("projects", "name"), "risk": ("risks", "text"),
@@ -102,7 +103,9 @@ def score_fact(fact: dict, brief: CountyBrief) -> FactResult:
                 return FactResult(fact, "found", item.name)
         return FactResult(fact, "wrong" if named else "missing", "; ".join(i.name for i in named))
     if kind in ("qualitative", "figure"):  # a figure fact written as the text's words (地区生产总值731.8亿元)
-        terms = [normalize(t) for t in fact["terms"]]
+        # Terms copied from a page with pinyin glosses (高質(zhì)量) are compared as indexing cleans the
+        # text the brief quotes: without them.
+        terms = [normalize(strip_pinyin_glosses(t)) for t in fact["terms"]]
         # The document's title heads the brief: a 统计公报's key fact is often which bulletin it is.
         title = [normalize(brief.document.title)] if brief.document.title else []
         for text in brief_texts(brief) + title:

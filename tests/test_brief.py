@@ -519,6 +519,17 @@ def test_fact_scoring_counts_found_wrong_and_missing():
     assert (coverage.found, coverage.wrong, round(coverage.score, 2)) == (4, 1, 0.67)
 
 
+def test_qualitative_terms_copied_with_pinyin_glosses_match_the_cleaned_quote():
+    from rag.brief_eval import score_brief
+
+    brief = CountyBrief.model_validate({
+        "county": "璧山区", "document": {"file": "f.txt"},
+        "frameworks": [{"kind": "口号", "name": "高質量發展樣板區", "source": {"chunk_id": "c-0", "quote": "高質量發展樣板區"}}],
+    })
+    facts = [{"kind": "qualitative", "type": "framework", "terms": ["高質(zhì)量發(fā)展樣板區(qū)"]}]
+    assert [r.status for r in score_brief("f.txt", brief, facts).results] == ["found"]
+
+
 def test_fact_file_names_indexed_seeds():
     from rag.brief_eval import load_facts
     from tests.conftest import SEEDS
