@@ -133,13 +133,17 @@ def _kind_group(rows: list[Fact], asked: str | None) -> tuple[str, ...]:
     return KIND_GROUPS["target"]
 
 
+def _forms(place: str) -> list[str]:
+    """The forms a question writes ``place`` in: 兴山县, 兴山, 果洛 for 果洛藏族自治州."""
+    forms = [place] + ([place[:-1]] if len(place) > 2 and place[-1] in "县市区旗" else [])
+    return forms + [a for d in resolve(place) if d.name == place for a in d.aliases]
+
+
 def place_segments(question: Question) -> list[tuple[str, str]]:
     """Each place the question names, with the words from it to the next place named."""
     spots = []
     for place in question.places:
-        forms = [place] + ([place[:-1]] if len(place) > 2 and place[-1] in "县市区旗" else [])
-        forms += [a for d in resolve(place) if d.name == place for a in d.aliases]  # 果洛 for 果洛藏族自治州
-        at = min((i for i in (question.text.find(f) for f in forms) if i >= 0), default=-1)
+        at = min((i for i in (question.text.find(f) for f in _forms(place)) if i >= 0), default=-1)
         if at >= 0:
             spots.append((at, place))
     spots.sort()
@@ -681,13 +685,6 @@ def figure_conflicts(text: str, question: Question, ledger: Ledger) -> list[tupl
 _ASKS = re.compile(r"多少|几|哪个|哪一个|谁|是否|有没有|达没达到")
 
 
-def _names(place: str, text: str) -> bool:
-    """Whether ``text`` names ``place`` in any form a question uses (兴山县, 兴山, 果洛 for 果洛藏族自治州)."""
-    forms = [place] + ([place[:-1]] if len(place) > 2 and place[-1] in "县市区旗" else [])
-    forms += [a for d in resolve(place) if d.name == place for a in d.aliases]
-    return any(f in text for f in forms)
-
-
 def question_parts(question: Question) -> list[Question]:
     """The parts of a question that asks in several sentences, each a question of its own with the
     places and the year it leaves unsaid taken from the part before it: 兴山县和芦山县2024年…目标各是
@@ -704,7 +701,7 @@ def question_parts(question: Question) -> list[Question]:
     named: list[Indicator] = []
     before: Question | None = None
     for sentence in sentences:
-        own_places = [p for p in question.places if _names(p, sentence)]
+        own_places = [p for p in question.places if any(f in sentence for f in _forms(p))]
         own_years = [int(y) for y in _YEAR.findall(sentence)]
         # The year of the part before, this part's place's own where that part bound one (五莲县2013年和
         # 兴山县2024年…目标?兴山的目标比其2023年…: 兴山's 2024).

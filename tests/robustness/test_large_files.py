@@ -18,12 +18,20 @@ HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
 
 
 def _naive_duplicates(paragraphs: list[str]) -> list[str]:
-    """The rule as first written: a paragraph's squashed opening searched for in all the text before it."""
+    """The rule as first written: a paragraph's squashed opening searched for in all the text before it;
+    and a teaser (one of the last three paragraphs kept, of 60 characters or more, that this one
+    starts with and goes on from) is the copy that goes."""
     squashed = [re.sub(r"\s+", "", p) for p in paragraphs]
     kept, removed = [], []
     for i, (para, flat) in enumerate(zip(paragraphs, squashed)):
         probe = flat.rstrip(".。…")
-        if (len(probe) >= 60 and probe[:80] in "".join(squashed[:i])) or (kept and para == kept[-1]):
+        recent = [k for k in range(max(0, len(kept) - 3), len(kept))]
+        teaser = next((k for k in recent if len(stem := re.sub(r"\s+", "", kept[k]).rstrip(".。…")) >= 60
+                       and len(flat) > len(re.sub(r"\s+", "", kept[k])) and flat.startswith(stem)), None)
+        if teaser is not None:
+            removed.append(kept.pop(teaser))
+            kept.append(para)
+        elif (len(probe) >= 60 and probe[:80] in "".join(squashed[:i])) or (kept and para == kept[-1]):
             removed.append(para)
         else:
             kept.append(para)
