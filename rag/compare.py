@@ -65,7 +65,7 @@ def reading(fact: Fact, measure: str) -> Reading | None:
     """The fact's level (``measure='level'``) or growth (``'growth'``); None when it has none."""
     if measure == GROWTH:
         if fact.growth is None:
-            return None
+            return _index_rise(fact)
         word = ("年均" if averaged(fact) else "") + ("下降" if fact.growth < 0 else "增长")
         shown = f"{word}{_written_growth(fact)}{fact.growth_unit}"
         return Reading(fact, GROWTH, fact.growth, fact.growth_unit, shown)
@@ -73,6 +73,15 @@ def reading(fact: Fact, measure: str) -> Reading | None:
         return None
     scale, unit = _SCALE.get(fact.unit, (1.0, fact.unit))
     return Reading(fact, LEVEL, fact.value_num * scale, unit, f"{fact.value}{fact.unit}")
+
+
+def _index_rise(fact: Fact) -> Reading | None:
+    """A price index's rise from its level written as an index (总指数为100.8%: 0.8 above last year's
+    100), shown as the text writes it; None for any other row without a growth."""
+    known = indicator_table().get(fact.indicator)
+    if not (known and known.price_index and fact.unit in ("%", "％") and fact.value_num and 50 <= fact.value_num <= 200):
+        return None
+    return Reading(fact, GROWTH, round(fact.value_num - 100, 6), "%", f"总指数{fact.value}{fact.unit}")
 
 
 def _plain(x: float) -> str:

@@ -55,7 +55,7 @@ _REVIEW_HEADING = re.compile(r"工作回顾|过去一年|主要工作|工作总�
 # What a question asks for.
 _ASK_TARGET = re.compile(r"目标|预期|计划|力争|打算|要达到|定为")
 _ASK_ACTUAL = re.compile(r"完成了|实现了|实际|达到了|全年完成|完成情况")
-ASK_RATE = re.compile(r"增长|增速|增幅|下降|降低|提高|百分之|比重|占比|比例|率")
+ASK_RATE = re.compile(r"增长|增速|增幅|涨幅|上涨|下降|降低|提高|百分之|比重|占比|比例|率")
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ class Indicator:
     family: str
     parts: tuple[str, ...] = ()
     lower_is_better: bool = False  # a target is a ceiling (prices, unemployment, energy intensity)
+    price_index: bool = False  # its level may be written as an index, last year = 100 (总指数为100.8%)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _table() -> tuple[dict[str, Indicator], tuple[_Alias, ...]]:
     aliases: dict[str, _Alias] = {}
     for entry in data["indicator"]:
         ind = canon.setdefault(entry["name"], Indicator(entry["name"], entry["unit"], tuple(entry.get("parts", ())),
-                                                    entry.get("lower_is_better", False)))
+                                                    entry.get("lower_is_better", False), entry.get("price_index", False)))
         for text in [entry["name"], *entry.get("aliases", [])]:
             if text in aliases:
                 continue
@@ -939,7 +940,8 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 # 7: the verb inside an industry's name (第一产业实现增加值), 大口径财政收入 (财政总收入), 地方财政收入;
 #    占调整预算105.47% between a figure and its growth is no figure of the indicator's; budget reports
 #    (预算报告: 预算执行情况 outcomes, 预算草案 plans) and their names (地方级财政收入); 现价总量为;
-#    names listed before one 分别 list of figures (财政总收入、公共预算收入分别完成6.1亿元、3.6亿元); 旅游业总收入.
+#    names listed before one 分别 list of figures (财政总收入、公共预算收入分别完成6.1亿元、3.6亿元); 旅游业总收入;
+#    居民消费价格总指数.
 SCHEMA_VERSION = 7
 
 

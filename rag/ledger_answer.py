@@ -42,7 +42,7 @@ _COMPARING = re.compile(r"之间|差了|相差|差距|相比|对比|比较|从[�
 # What asks (几家, 多少万元, 增长, 目标, 哪个更高, 哪家) is not what is asked about: a question's
 # words of asking, as jieba cuts them, left out of the coverage check.
 _ASKING_TOKEN = re.compile(
-    r"几\w?|多少\w*|增长了?|增速|增幅|目标|预期|总量|更[高低快慢大小多少]|哪个|哪家|哪一家|相差|差距|县|市|区|个|个?百分点"
+    r"几\w?|多少\w*|增长了?|增速|增幅|涨幅|上涨|目标|预期|总量|更[高低快慢大小多少]|哪个|哪家|哪一家|相差|差距|县|市|区|个|个?百分点"
     r"|[两三四五六几多各]地中?|[高低多少快慢](?:出|了)?(?:多少)?|分别|各自|第一|垫底"
     # The kind asked of each place (kinds_by_place reads it): 实际增速, 要达到的目标值, 几个点.
     r"|实际|目标值|要|预计|点|额|大约|大概|大致|约|同年|倍"

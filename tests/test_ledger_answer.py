@@ -532,3 +532,11 @@ def test_a_later_part_that_names_no_place_asks_each_place_in_its_own_year(tmp_pa
     got = answer_in_parts(_q("甲县2023年旅游综合收入和乙县2022年旅游业总收入哪个高?两地GDP各是多少?", "甲县", "乙县"), ledger, 0.4)
     assert got and "乙县更高" in got.text and "甲县2023年地区生产总值120亿元" in got.text, got and got.text
     assert "乙县2022年地区生产总值90亿元" in got.text
+
+
+def test_a_price_index_written_as_an_index_is_compared_by_its_rise(tmp_path):
+    ledger = _ledger_of(tmp_path, (("甲县", "全县居民消费价格总指数为100.8%。"), ("乙县", "居民消费价格累计同比上涨1.3%。")),
+                        "一、2022年工作回顾", 2022)
+    got = answer_from_ledger(_q("甲县和乙县2022年的居民消费价格涨幅哪个更高?相差几个百分点?", "甲县", "乙县"), ledger, 0.4)
+    assert got and "甲县2022年居民消费价格总指数100.8%[1]" in got.text, got and got.text
+    assert got.text.endswith("乙县更高，高出0.5个百分点。")
