@@ -29,7 +29,9 @@ MISSING = "未提及"
 KIND_GROUPS = {"actual": (ACTUAL, ESTIMATE), "target": (TARGET, STRETCH)}
 # Scale to one unit per family, so 亿元 and 万元 levels compare and chart together.
 _SCALE = {"万亿元": (1e4, "亿元"), "亿元": (1.0, "亿元"), "万元": (1e-4, "亿元"), "元": (1e-8, "亿元"),
-          "万吨": (1.0, "万吨"), "吨": (1e-4, "万吨"), "万人": (1.0, "万人"), "人": (1e-4, "万人"),
+          "万吨": (1.0, "万吨"), "吨": (1e-4, "万吨"),
+          # grain is often counted in 斤 (1吨 = 2000斤): 20.58亿斤 is 102.9万吨
+          "亿斤": (5.0, "万吨"), "万斤": (5e-4, "万吨"), "斤": (5e-8, "万吨"), "公斤": (1e-7, "万吨"), "千克": (1e-7, "万吨"), "万人": (1.0, "万人"), "人": (1e-4, "万人"),
           "万人次": (1.0, "万人次"), "人次": (1e-4, "万人次"), "万亩": (1.0, "万亩"), "亩": (1e-4, "万亩")}
 # Qualifiers that bound a figure, shown with it as the report writes them.
 BOUND_BEFORE = ("突破", "不低于", "不少于", "超过", "控制在", "不超过")

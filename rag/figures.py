@@ -24,7 +24,7 @@ _UNIT_FAMILY = {
     "个百分点": "points", "百分点": "points", "%": "percent", "％": "percent", "‰": "permille",
     "万亿元": "money", "亿元": "money", "万元": "money", "千元": "money", "元": "money", "亿美元": "money",
     "万美元": "money", "美元": "money",
-    "万吨": "weight", "吨": "weight", "万斤": "weight", "斤": "weight", "公斤": "weight", "千克": "weight",
+    "万吨": "weight", "吨": "weight", "亿斤": "weight", "万斤": "weight", "斤": "weight", "公斤": "weight", "千克": "weight",
     "万人次": "visits", "人次": "visits",
     "万人": "people", "人": "people", "名": "people",
     "万户": "households", "户": "households",

@@ -941,7 +941,7 @@ def facts_for_document(doc, chunks, source: str | None = None) -> list[Fact]:
 #    占调整预算105.47% between a figure and its growth is no figure of the indicator's; budget reports
 #    (预算报告: 预算执行情况 outcomes, 预算草案 plans) and their names (地方级财政收入); 现价总量为;
 #    names listed before one 分别 list of figures (财政总收入、公共预算收入分别完成6.1亿元、3.6亿元); 旅游业总收入;
-#    居民消费价格总指数.
+#    居民消费价格总指数; 亿斤 a unit of weight.
 SCHEMA_VERSION = 7
 
 

@@ -56,6 +56,8 @@ _ASKING_TOKEN = re.compile(
     r"|里定|中定|里|中"
     # the place named again: 兴山的目标比它2023年…
     r"|它|其|该县|本县|比其|比它|[县区市旗州]定"
+    # a unit the answer is to be given in: 统一换算成万吨后
+    r"|统一|换算成?|折合|折算|后"
     r"|[更较最谁比差各给定钱同]")  # single characters jieba leaves of 谁更高, 比…少多少钱, 给2024年定的
 # The verdict of a question asking amounts and growth compares growth when it says so.
 _COMPARES_GROWTH = re.compile(r"(?:哪个|哪一个|谁)[^?？,，]{0,6}(?:增长|增速|增幅|降幅|跌幅)|(?:更|较)(?:快|慢)|"
@@ -621,18 +623,26 @@ def _ranking(question: Question, ledger: Ledger, indicators: list[Indicator], me
         return None
     ranked = sorted(by_place.values(), key=lambda r: r.number, reverse=direction in _MORE)
     facts = [r.fact for r in ranked]
-    order = "、".join(f"{r.fact.place}{r.shown}[{n}]" for n, r in enumerate(ranked, 1))
     top = ranked[0]
     ties = [r for r in ranked if r.number == top.number]
     leader = "、".join(r.fact.place for r in ties)
+    # Figures written in different units are ranked in one (20.58亿斤, 124735吨: 万吨), said beside each.
+    mixed = len({r.fact.unit for r in ranked}) > 1
+    converted = {id(r): f"{round(r.number, 2):g}" for r in ranked if mixed and r.fact.unit != r.unit}
+
+    def shown(r: Reading) -> str:
+        return r.shown + (f"（合{converted[id(r)]}{r.unit}）" if id(r) in converted else "")
+
+    order = "、".join(f"{r.fact.place}{shown(r)}[{n}]" for n, r in enumerate(ranked, 1))
+
     if places:  # the places named, each of its own year
-        order = "、".join(f"{r.fact.place}{r.fact.year}年{KIND_WORD.get(r.fact.kind, '')}{r.shown}[{n}]"
+        order = "、".join(f"{r.fact.place}{r.fact.year}年{KIND_WORD.get(r.fact.kind, '')}{shown(r)}[{n}]"
                          for n, r in enumerate(ranked, 1))
         text = f"所问的{len(ranked)}个地区中，{leader}的{indicators[0].name}最{direction}（{top.shown}）。依次为：{order}。"
     else:
         text = (f"在已索引的{len(ranked)}个地区中，{leader}的{top.fact.year}年{indicators[0].name}"
                 f"{KIND_WORD.get(top.fact.kind, '')}最{direction}（{top.shown}）。依次为：{order}。")
-    return FromLedger(text, facts, [str(len(ranked))])
+    return FromLedger(text, facts, [str(len(ranked)), *converted.values()])
 
 
 def _group_of(kind: str) -> str:

@@ -540,3 +540,12 @@ def test_a_price_index_written_as_an_index_is_compared_by_its_rise(tmp_path):
     got = answer_from_ledger(_q("甲县和乙县2022年的居民消费价格涨幅哪个更高?相差几个百分点?", "甲县", "乙县"), ledger, 0.4)
     assert got and "甲县2022年居民消费价格总指数100.8%[1]" in got.text, got and got.text
     assert got.text.endswith("乙县更高，高出0.5个百分点。")
+
+
+def test_a_ranking_of_figures_in_different_units_converts_them_and_says_so(tmp_path):
+    ledger = _ledger_of(tmp_path, (("甲县", "粮食产量达到20.58亿斤。"), ("乙县", "粮食总产量124735吨。"), ("丙县", "粮食总产量6.4万吨。")),
+                        "一、2022年工作回顾", 2022)
+    got = answer_from_ledger(_q("甲县、乙县、丙县2022年粮食产量统一换算成万吨后谁最多?", "甲县", "乙县", "丙县"), ledger, 0.4)
+    assert got and "甲县2022年20.58亿斤（合102.9万吨）[1]、乙县2022年124735吨（合12.47万吨）[2]、丙县2022年6.4万吨[3]" in got.text, \
+        got and got.text
+    assert "102.9" in got.computed
