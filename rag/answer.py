@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from rag.corpus_answer import answer_from_corpus, asks_about_documents, describe
+from rag.corpus_answer import answer_from_corpus, asks_about_documents, describe, written_date
 from rag.evidence import Passage, evidence_text, gate, select_passages
 from rag.ledger_answer import answer_from_ledger, answer_in_parts, figure_conflicts
 from rag.llm import ChatClient
@@ -164,8 +164,7 @@ def _roll_text(rolls) -> str:
     parts = []
     for n, roll in enumerate(rolls, 1):
         meta = roll.chunk.meta
-        when = meta.get("date") or ""
-        when = "{}年{}月{}日".format(*(int(x) for x in when.split("-"))) if when else ""
+        when = written_date(meta["date"]) if meta.get("date") else ""
         parts.append(f"{roll.chunk.county or meta.get('file', '')}{when}：{roll.quote}[{n}]。")
     return "".join(parts)
 

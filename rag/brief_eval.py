@@ -27,8 +27,7 @@ from pathlib import Path
 
 from rag.brief_check import bigram_coverage
 from rag.brief_schema import CountyBrief, Indicator
-from rag.ingest import strip_pinyin_glosses
-from rag.text import normalize
+from rag.text import normalize, strip_pinyin_glosses
 
 SECTIONS = {"task": ("tasks", "text"), "project": ("projects", "name"), "risk": ("risks", "text"),
             "term": ("policy_terms", "term")}

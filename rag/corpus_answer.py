@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from rag.identity import DOC_TYPES
 from rag.question import Question
 from rag.store import StoredChunk
 
@@ -31,7 +32,6 @@ DATE_GAP_QUESTION = re.compile(r"(?:相差|间隔|相隔|隔了|差|早|晚)(?:�
                                # 按作报告日期先后排一下 / 哪个最早开: the order of documents by date.
                                r"按[^?？,，]{0,8}(?:日期|时间)[^?？,，]{0,4}(?:先后|排)|(?:日期|时间)(?:的)?先后|"
                                r"哪(?:个|份|次|一个)(?:最)?(?:早|先)(?:作|开|召开|举行|发布)")
-_TYPES = ("政府工作报告", "全会公报", "党代会文件", "统计公报", "关于政府工作报告的文章", "预算报告")
 # How a question names a type of document when it asks the gap between two (县委十五届六次全会 and
 # 2024年政府工作报告: a plenum's communiqué and a report, of one place).
 _TYPE_NAMED = {"政府工作报告": re.compile(r"政府工作报告|人大|人民代表大会|人代会"), "全会公报": re.compile(r"全会|全体(?:\(扩大\))?会议"),
@@ -51,6 +51,8 @@ class FromCorpus:
 
 # 资料库里涉及哪几个少数民族自治州 / 库里有哪些区: the places of one kind the collection covers.
 PLACE_KIND_QUESTION = re.compile(r"(?:哪几|哪些|几)(?:个)?(?:少数民族)?(自治州|自治县|自治旗|县级市|州|旗|区)(?![^?？,，]{0,2}的)")
+# The collection named as such, for a question about its places (资料库里涉及哪几个自治州).
+COLLECTION_WORDS_WIDE = re.compile(r"资料库|资料里|材料里|库里|库中|这些|这批|已索引|索引|文档|文件")
 _KIND_ENDS = {"自治州": ("自治州",), "自治县": ("自治县",), "自治旗": ("自治旗",), "州": ("州",), "旗": ("旗",),
               "区": ("区",), "县级市": ("市",)}
 
@@ -60,9 +62,6 @@ def asks_about_documents(text: str) -> bool:
     return bool(DOCUMENTS_QUESTION.search(text) and COLLECTION_WORDS.search(text) or DOCUMENTS_SUBJECT.search(text)
                 or DATE_GAP_QUESTION.search(text) or PLACE_KIND_QUESTION.search(text) and COLLECTION_WORDS_WIDE.search(text))
 
-
-# The collection named as such, for a question about its places (资料库里涉及哪几个自治州).
-COLLECTION_WORDS_WIDE = re.compile(r"资料库|资料里|材料里|库里|库中|这些|这批|已索引|索引|文档|文件")
 
 
 def _openings(corpus: list[StoredChunk]) -> list[StoredChunk]:
@@ -75,6 +74,12 @@ def _openings(corpus: list[StoredChunk]) -> list[StoredChunk]:
     return sorted(first.values(), key=lambda c: c.meta.get("file", ""))
 
 
+def written_date(iso: str) -> str:
+    """An ISO date as a report writes it: 2024-01-05 -> 2024年1月5日."""
+    y, mo, d = (int(x) for x in iso.split("-"))
+    return f"{y}年{mo}月{d}日"
+
+
 def describe(chunk: StoredChunk) -> str:
     """One document as a line of metadata: place, type, title, date."""
     m = chunk.meta
@@ -82,8 +87,7 @@ def describe(chunk: StoredChunk) -> str:
     if m.get("title"):
         parts.append(f"《{m['title']}》")
     if m.get("date"):
-        y, mo, d = (int(x) for x in m["date"].split("-"))
-        parts.append(f"{y}年{mo}月{d}日")
+        parts.append(written_date(m["date"]))
     if m.get("speaker"):
         parts.append(f"报告人{m['speaker']}")
     return "，".join(parts) + f"（{m.get('file', '')}）"
@@ -107,7 +111,7 @@ def _date(chunk: StoredChunk) -> date | None:
 
 def _wanted_types(text: str) -> tuple[str | None, set[str]]:
     """(the type the text writes out, the types its words name: 人代会 for the report or news of it)."""
-    wanted_type = next((t for t in _TYPES if t in text), None)
+    wanted_type = next((t for t in DOC_TYPES if t in text), None)
     wanted = {wanted_type} if wanted_type else {t for t, pattern in _TYPE_NAMED.items() if pattern.search(text)}
     if "政府工作报告" in wanted and not wanted_type:  # 人代会: the session's report, or a news story of it
         wanted.add("关于政府工作报告的文章")

@@ -18,6 +18,7 @@ from pathlib import Path, PurePath
 from typing import Generic, TypeVar
 
 from rag.places import COUNTY, PREFECTURE, STEM, VARIANT, Division, Mention, find_mentions, normalize
+from rag.text import strip_pinyin_glosses
 
 T = TypeVar("T")
 
@@ -32,6 +33,7 @@ STATS = "统计公报"
 BUDGET = "预算报告"
 _BUDGET = re.compile(r"预算执行情况|预算草案|预算调整方案|决算(?:草案|的报告)")
 ARTICLE = "关于政府工作报告的文章"
+DOC_TYPES = (GWR, PLENUM, CONGRESS, STATS, ARTICLE, BUDGET)
 
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = "一二三四五六七八九十"
@@ -181,15 +183,13 @@ class Identity:
 # Markup that copied pages keep: HTML tags and forum BBCode. Block tags end a line.
 _BLOCK_TAG = re.compile(r"</?(?:p|div|h[1-6]|br|li|tr|table|section)\b[^>]*>|\[/?(?:align|center|left|right|p|quote|list|table|tr|td|hr)(?:=[^\]]*)?\]", re.I)
 _INLINE_TAG = re.compile(r"</?[a-z][a-z0-9]*\b[^>]*>|\[/?(?:b|i|u|s|size|font|color|backcolor|url|img|sup|sub)(?:=[^\]]*)?\]", re.I)
-# Reposting sites gloss characters with their pinyin: 報(bào)告, 區(qū). The gloss carries a tone mark.
-_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü]*[āáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜ][a-zāáǎàōóǒòēéěèīíǐìūúǔùǖǘǚǜü]*[)）]")
 
 
 def _prepare(text: str) -> list[str]:
     """Simplified-script, non-empty lines with the spaces PDF and web pages put between words removed."""
     lines = []
     text = _INLINE_TAG.sub("", _BLOCK_TAG.sub("\n", text))
-    text = _PINYIN_GLOSS.sub("", text)
+    text = strip_pinyin_glosses(text)  # reposting sites gloss characters: 報(bào)告
     for line in normalize(text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = line.replace("\u3000", " ").replace("\xa0", " ").replace("\u200b", "").replace("\ufeff", "").strip()
         line = re.sub(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+", "", line)

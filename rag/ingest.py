@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from rag.errors import InputError
-from rag.text import strip_controls
+from rag.text import strip_controls, strip_pinyin_glosses
 
 SUPPORTED_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 
@@ -256,19 +256,6 @@ CHROME_MAX_CHARS = 120
 RUN_ON_CHARS = 2000
 
 
-# A pinyin gloss a reposting site puts after a character it thinks rare: 戰(zhàn)略, 李衛(wèi), 實現(xiàn).
-# It splits the words every reader matches (戰略, 實現), so it goes at cleaning. A gloss is one
-# lowercase syllable with a tone mark, in ASCII or full-width parentheses, right after a Han
-# character; (GDP), (2023年) and (试行) have no tone mark and stay.
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-_PINYIN_GLOSS = re.compile(rf"(?<=[{CJK}])[(（][a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}[)）]")
-
-
-def strip_pinyin_glosses(line: str) -> str:
-    """``line`` without the pinyin glosses after its characters (經(jīng)濟 -> 經濟)."""
-    return _PINYIN_GLOSS.sub("", line)
-
-
 def _is_noise(line: str) -> bool:
     if _BOILERPLATE_START.match(line):
         return True
@@ -441,6 +428,7 @@ def clean_text(raw: str, *, markdown: bool = False) -> tuple[str, list[str]]:
     # Terminal escapes and other controls inside a document never reach the store (issue 12, found 8).
     raw_lines = strip_controls(raw.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
     for piece in (p for raw_line in raw_lines for p in _split_run_on(raw_line)):
+        # Pinyin glosses (戰(zhàn)略) split the words every reader matches: they go at cleaning.
         line = strip_pinyin_glosses(normalize_whitespace(piece))
         if markdown:
             line = re.sub(r"^#{1,6}\s*", "", line)
@@ -543,11 +531,10 @@ def apply_overrides(meta: DocMeta, overrides: dict) -> None:
         meta.province, meta.prefecture = place.province or "", place.prefecture or ""
         meta.sources.update(county="override", province="division table", prefecture="division table")
     if overrides.get("type"):
-        from rag.identity import ARTICLE, BUDGET, CONGRESS, GWR, PLENUM, STATS
+        from rag.identity import DOC_TYPES
 
-        if overrides["type"] not in (GWR, PLENUM, CONGRESS, STATS, ARTICLE, BUDGET):
-            raise InputError(f"unknown document type {overrides['type']!r}: use one of {GWR}, {PLENUM}, {CONGRESS}, "
-                             f"{STATS}, {ARTICLE}, {BUDGET}.")
+        if overrides["type"] not in DOC_TYPES:
+            raise InputError(f"unknown document type {overrides['type']!r}: use one of {', '.join(DOC_TYPES)}.")
         meta.doc_type, meta.sources["doc_type"] = overrides["type"], "override"
     if overrides.get("year"):
         # A report's year is the year it plans; a statistics communiqué's is the year it reports.

@@ -64,7 +64,7 @@ def _fits(question: str, clause: str) -> bool:
     return bool(_PRESENT.search(clause)) and roles
 
 
-def _rolls_in(question: str, chunk: StoredChunk) -> Roll | None:
+def _roll_in(question: str, chunk: StoredChunk) -> Roll | None:
     """The first clause of ``chunk`` that states the count asked."""
     view = make_view(StoredChunk(chunk.id, chunk.text, {}))  # the body only, not its heading
     start = 0
@@ -93,7 +93,7 @@ def roll_answers(question: str, hits: list[StoredChunk], documents: int = 1) -> 
     found: dict[str, Roll] = {}
     for chunk in hits:
         source = chunk.meta.get("source") or chunk.id
-        if source not in found and (roll := _rolls_in(question, chunk)):
+        if source not in found and (roll := _roll_in(question, chunk)):
             found[source] = roll
             if len(found) == documents:
                 break

@@ -17,6 +17,19 @@ CITATION = re.compile(r"[\[【](\d+(?:\s*[,，、]\s*\d+)*)[\]】]")
 ENUMERATION = re.compile(r"(?:^|(?<=[。；;！？!?]))\s*(?:\d{1,2}|[一二三四五六七八九十])[.、．)）](?!\d)\s*", re.M)
 
 
+# A pinyin gloss a reposting site puts after a character it thinks rare: 戰(zhàn)略, 李衛(wèi), 報(bào)告.
+# It splits the words every reader matches (戰略, 實現). A gloss is one lowercase syllable with a
+# tone mark, in ASCII or full-width parentheses, right after a Han character; (GDP), (2023年) and
+# (试行) have no tone mark and stay.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN_GLOSS = re.compile(rf"(?<=[\u4e00-\u9fff])[(（][a-zü]{{0,5}}[{_TONED}][a-zü{_TONED}]{{0,5}}[)）]")
+
+
+def strip_pinyin_glosses(text: str) -> str:
+    """``text`` without the pinyin glosses after its characters (經(jīng)濟 -> 經濟)."""
+    return _PINYIN_GLOSS.sub("", text)
+
+
 def strip_markup(answer: str) -> str:
     """An answer without citation and list markers: what is left are its claims."""
     return ENUMERATION.sub("", CITATION.sub("", answer))
